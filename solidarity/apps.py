@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _install_triggers(sender, using, **kwargs):
+    from solidarity.integrity import install_append_only_triggers
+
+    install_append_only_triggers(using=using)
+
+
+def _seed_roles_and_member_states(sender, using, apps=None, **kwargs):
+    from django.apps import apps as global_apps
+
+    from solidarity.seed import seed_roles_and_member_states
+
+    apps = apps or global_apps  # flush sends no migration state
+
+    try:
+        apps.get_model("solidarity", "MemberState")
+    except LookupError:  # migrated back to before the model existed
+        return
+    seed_roles_and_member_states(apps, using=using)
+
+
+class SolidarityConfig(AppConfig):
+    name = "solidarity"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # After every migrate, not in a migration: history tables added later are covered too.
+        post_migrate.connect(_install_triggers, sender=self, dispatch_uid="solidarity_append_only_history")
+        # After every flush too, so an emptied database keeps the roles and the Member States.
+        post_migrate.connect(_seed_roles_and_member_states, sender=self, dispatch_uid="solidarity_seed")
+        # The log-in signal that keeps the second-factor facts in the session (read by its middleware).
+        from solidarity import accounts  # noqa: F401
