@@ -1,0 +1,209 @@
+"""Fuzzing the whole API against its own OpenAPI schema, as each role and anonymously.
+
+Schemathesis generates requests from ``/api/schema/`` (valid ones and invalid ones) for every operation and
+sends them in process to the WSGI application over the demo data (the 2026 cycle in application, 2027 in
+its pledging exercise). Every response must be: no server error, a documented status code, a body that
+matches the documented schema (the one error shape included) and a documented content type.
+
+The budget is small so that the suite stays within a few minutes: ``FUZZ_MAX_EXAMPLES`` (default 4 per
+operation and role, besides the schema's own examples) and ``FUZZ_SEED`` (fixed by default, so that CI
+is reproducible) widen it locally:
+
+    FUZZ_MAX_EXAMPLES=100 FUZZ_SEED=random pytest tests/api/test_fuzz.py
+"""
+
+import os
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import override_settings
+from hypothesis import strategies as st
+from rest_framework.throttling import SimpleRateThrottle
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding, Measurement, SecondaryMovementIndicator
+from pledges.models import (
+    Activation,
+    DeductionRequest,
+    ForumMeeting,
+    Fulfilment,
+    Pledge,
+    Position,
+    ResponsibilityOffset,
+    Topic,
+)
+from solidarity.models import Designation, ReferenceFigure, Scenario, SolidarityCycle
+from tests.api.conftest import ROLE_USERS, openapi_document
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "4"))
+SEED = os.environ.get("FUZZ_SEED", "20260101")
+
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
+
+
+def _config() -> schemathesis.Config:
+    seed = None if SEED == "random" else int(SEED)
+    return schemathesis.Config.from_dict(
+        {
+            **({"seed": seed} if seed is not None else {}),
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
+            "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+            "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large", "large_base_example"],
+        }
+    )
+
+
+schema = schemathesis.openapi.from_dict(openapi_document(), config=_config())
+
+# --- Values that exist in the demo data, so that requests reach past "not found" -------------------------------
+
+# Filled once the demo data is loaded: path template -> ids, and body / query field -> known values.
+KNOWN_PATH_IDS: dict[str, list] = {}
+KNOWN_VALUES: dict[str, list] = {}
+STATES = ["BE", "NL", "DE", "EL", "IT", "FR", "AT", "PL", "NO"]
+DETAIL_MODELS = {
+    "/api/v1/cycles/{year}/": None,
+    "/api/v1/designations/{id}/": Designation,
+    "/api/v1/reference-figures/{id}/": ReferenceFigure,
+    "/api/v1/scenarios/{id}/": Scenario,
+    "/api/v1/pledges/{id}/": Pledge,
+    "/api/v1/activations/{id}/": Activation,
+    "/api/v1/fulfilments/{id}/": Fulfilment,
+    "/api/v1/deduction-requests/{id}/": DeductionRequest,
+    "/api/v1/offsets/{id}/": ResponsibilityOffset,
+    "/api/v1/forum-meetings/{id}/": ForumMeeting,
+    "/api/v1/topics/{id}/": Topic,
+    "/api/v1/positions/{id}/": Position,
+    "/api/v1/dublin-performance/{id}/": DublinPerformance,
+    "/api/v1/secondary-movements/{id}/": SecondaryMovementIndicator,
+    "/api/v1/action-plans/{id}/": ActionPlan,
+    "/api/v1/benchmarks/{id}/": Benchmark,
+    "/api/v1/measurements/{id}/": Measurement,
+    "/api/v1/findings/{id}/": Finding,
+}
+REFERENCES = {
+    "pledge": Pledge,
+    "activation": Activation,
+    "topic": Topic,
+    "meeting": ForumMeeting,
+    "benchmark": Benchmark,
+    "action_plan": ActionPlan,
+}
+
+
+def _remember_demo_ids() -> None:
+    years = list(SolidarityCycle.objects.values_list("year", flat=True))
+    for template, model in DETAIL_MODELS.items():
+        prefix = template.rsplit("{", 1)[0]
+        ids = years if model is None else list(model.objects.order_by("pk").values_list("pk", flat=True)[:20])
+        for path in schema.raw_schema["paths"]:
+            if path.startswith(prefix):
+                KNOWN_PATH_IDS[path] = ids
+    KNOWN_PATH_IDS["/api/v1/member-states/{code}/"] = STATES
+    KNOWN_VALUES.clear()
+    KNOWN_VALUES.update(
+        {name: list(model.objects.values_list("pk", flat=True)[:20]) for name, model in REFERENCES.items()}
+    )
+    KNOWN_VALUES["cycle"] = years
+    for name in ("member_state", "benefitting_state", "contributing_state", "earmark", "author_state"):
+        KNOWN_VALUES[name] = STATES
+    KNOWN_VALUES["version"] = [1, 2, 3]
+    KNOWN_VALUES["model"] = ["pledges.pledge", "pledges.position", "compliance.finding", "solidarity.solidaritycycle"]
+    KNOWN_VALUES["object_id"] = [str(pk) for pk in KNOWN_VALUES["pledge"][:5]] + ["2026", "BE"]
+
+
+def _sometimes_known(values: dict) -> st.SearchStrategy:
+    """The generated values, or the same with known ids and codes put in where the names match."""
+    names = [name for name in values if KNOWN_VALUES.get(name)]
+    if not names:
+        return st.just(values)
+    known = st.fixed_dictionaries({name: st.sampled_from(KNOWN_VALUES[name]) for name in names})
+    return st.one_of(st.just(values), known.map(lambda chosen: {**values, **chosen}))
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    ids = KNOWN_PATH_IDS.get(context.operation.path)
+    if not ids or not path_parameters:
+        return st.just(path_parameters)
+    name = next(iter(path_parameters))
+    return st.one_of(st.just(path_parameters), st.sampled_from(ids).map(lambda pk: {**path_parameters, name: pk}))
+
+
+@schema.hook
+def flatmap_body(context, body):
+    return _sometimes_known(body) if isinstance(body, dict) else st.just(body)
+
+
+@schema.hook
+def flatmap_query(context, query):
+    return _sometimes_known(query) if isinstance(query, dict) else st.just(query)
+
+
+@schema.hook
+def flatmap_headers(context, headers):
+    if not isinstance(headers, dict) or "If-Match" not in headers:
+        return st.just(headers)
+    return st.one_of(st.just(headers), st.sampled_from(['"1"', '"2"', '"3"']).map(lambda v: {**headers, "If-Match": v}))
+
+
+# --- Fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_tokens(demo_api_tokens, django_db_blocker):
+    with django_db_blocker.unblock():
+        _remember_demo_ids()
+    return demo_api_tokens
+
+
+@pytest.fixture(scope="module")
+def wsgi_app():
+    """The WSGI application as deployed, called in process (werkzeug's client) by schemathesis."""
+    # Middleware reads its settings once, when the application is built: plain HTTP, as in the other tests.
+    with (
+        override_settings(ALLOWED_HOSTS=["localhost"], SECURE_SSL_REDIRECT=False),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        # The anonymous rate (60 a minute) would answer the fuzzer 429 long before it is done; throttling has
+        # its own test in test_schema_complete.py.
+        patch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "user": None})
+        # As Django's test client: requests share the test's transaction, so they must not close its connection.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            yield get_wsgi_application()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
+SHARED_FIXTURES = hypothesis.settings(
+    deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+
+
+@schema.parametrize()
+@pytest.mark.parametrize("role", list(ROLE_USERS))
+@SHARED_FIXTURES
+def test_api_answers_as_documented(case, role, demo_tokens, wsgi_app, db):
+    """Each example runs in the test's transaction, rolled back after the operation and role."""
+    headers = {"Authorization": f"Token {demo_tokens[role]}"}
+    case.call_and_validate(app=wsgi_app, headers=headers, checks=CHECKS)
+
+
+@schema.parametrize()
+@hypothesis.settings(SHARED_FIXTURES, max_examples=2)
+def test_api_refuses_anonymous_clients_as_documented(case, wsgi_app, db):
+    """Without credentials: 401 in the one error shape (404 only for a URL or `format` no route knows)."""
+    response = case.call_and_validate(app=wsgi_app, checks=CHECKS)
+    assert response.status_code in (401, 404), response.status_code

@@ -1,0 +1,165 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from pledges import services
+from pledges.models import ForumMeeting, Position, Stance, Topic
+from pledges.selectors import position_matrix, positions_visible_to
+from solidarity.errors import NotPermitted, StaleVersion, ValidationFailed
+from solidarity.models import MemberState
+from tests.factories import CycleFactory, state
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Minutes of the forum"
+
+
+@pytest.fixture
+def cycle(db):
+    return CycleFactory(year=2026, status="pledging")
+
+
+@pytest.fixture
+def pool_size(cycle):
+    return Topic.objects.create(cycle=cycle, title="Pool size", unit="relocations in the pool")
+
+
+@pytest.fixture
+def meetings(cycle):
+    return [
+        ForumMeeting.objects.create(cycle=cycle, level="high", date=datetime.date(2025, 11, 18), title="HLF 1"),
+        ForumMeeting.objects.create(cycle=cycle, level="high", date=datetime.date(2025, 11, 27), title="HLF 2"),
+    ]
+
+
+def record(actor, topic, meeting, code, stance, visibility="shared", **extra):
+    return services.position_create(
+        cycle=topic.cycle,
+        actor=actor,
+        reason=REASON,
+        topic=topic,
+        member_state=state(code),
+        meeting=meeting,
+        stance=stance,
+        visibility=visibility,
+        **extra,
+    )
+
+
+def test_negotiator_records_a_position_of_any_delegation(pool_size, meetings, be_negotiator):
+    position = record(be_negotiator, pool_size, meetings[0], "DE", "support", proposed_value="30000")
+    assert (position.date, position.stance_rank, position.recorded_by_state_id) == (
+        datetime.date(2025, 11, 18),
+        4,
+        "BE",
+    )
+    assert position.proposed_value == Decimal("30000")
+
+
+@pytest.mark.parametrize("role_fixture", ["be_official", "coordinator", "auditor", "compliance_officer"])
+def test_only_negotiators_record_positions(request, pool_size, meetings, role_fixture):
+    with pytest.raises(NotPermitted):
+        record(request.getfixturevalue(role_fixture), pool_size, meetings[0], "DE", "support")
+    assert not Position.objects.exists()
+
+
+def test_restricted_positions_stay_within_the_recording_delegation(
+    pool_size, meetings, be_negotiator, nl_negotiator, nl_official, coordinator, auditor
+):
+    shared = record(be_negotiator, pool_size, meetings[0], "HU", "red_line")
+    restricted = record(be_negotiator, pool_size, meetings[1], "HU", "oppose", visibility="restricted")
+    assert set(positions_visible_to(be_negotiator)) == {shared, restricted}
+    assert set(positions_visible_to(nl_negotiator)) == {shared}
+    assert set(positions_visible_to(nl_official)) == {shared}
+    assert set(positions_visible_to(coordinator)) == {shared, restricted}
+    assert set(positions_visible_to(auditor)) == {shared, restricted}
+    assert not nl_negotiator.has_perm("pledges.view_position", restricted)
+    # The matrix too: NL sees the shared red line as HU's latest stance, BE its own restricted update.
+    assert position_matrix(pool_size.cycle, viewer=nl_negotiator).cell("HU", pool_size.pk).latest == shared
+    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("HU", pool_size.pk).latest == restricted
+
+
+def test_only_the_recording_delegation_revises_and_with_the_current_version(pool_size, meetings, be_negotiator):
+    position = record(be_negotiator, pool_size, meetings[0], "FR", "neutral")
+    nl = type(be_negotiator).objects.create(username="nl_neg2", member_state=state("NL"))
+    nl.groups.add(*be_negotiator.groups.all())
+    with pytest.raises(NotPermitted):
+        services.position_update(
+            position=position, changes={"stance": "support"}, expected_version=1, actor=nl, reason=REASON
+        )
+    updated = services.position_update(
+        position=position, changes={"stance": "support"}, expected_version=1, actor=be_negotiator, reason=REASON
+    )
+    assert (updated.stance, updated.stance_rank, updated.version) == ("support", 4, 2)
+    with pytest.raises(StaleVersion):
+        services.position_update(
+            position=position, changes={"stance": "oppose"}, expected_version=1, actor=be_negotiator, reason=REASON
+        )
+
+
+def test_matrix_gives_the_latest_stance_and_its_movement(pool_size, meetings, be_negotiator):
+    record(be_negotiator, pool_size, meetings[0], "BE", "oppose")
+    latest = record(be_negotiator, pool_size, meetings[1], "BE", "support")
+    record(be_negotiator, pool_size, meetings[1], "NL", "reserve")
+    matrix = position_matrix(pool_size.cycle, viewer=be_negotiator)
+    be = matrix.cell("BE", pool_size.pk)
+    assert (be.latest, be.previous.stance, be.movement) == (latest, "oppose", 3)
+    assert matrix.cell("NL", pool_size.pk).movement == 0
+    assert matrix.cell("DE", pool_size.pk) is None
+
+
+def test_bulk_entry_is_all_or_nothing_and_names_the_bad_row(pool_size, meetings, be_negotiator):
+    rows = [
+        {"topic": pool_size, "member_state": state("BE"), "stance": "support"},
+        {"topic": pool_size, "member_state": state("NL"), "stance": "enthusiastic"},
+        {"topic": pool_size, "member_state": state("DE"), "stance": "neutral"},
+    ]
+    with pytest.raises(ValidationFailed) as error:
+        services.positions_record_for_meeting(meeting=meetings[0], rows=rows, actor=be_negotiator, reason=REASON)
+    assert "row 2" in error.value.message
+    assert set(error.value.rows) == {1}
+    assert not Position.objects.exists()
+    rows[1]["stance"] = "reserve"
+    created = services.positions_record_for_meeting(meeting=meetings[0], rows=rows, actor=be_negotiator, reason=REASON)
+    assert [p.member_state_id for p in created] == ["BE", "NL", "DE"]
+
+
+def _seed(cycle, meetings_count: int, author):
+    topics = Topic.objects.bulk_create(Topic(cycle=cycle, title=f"Topic {i}", order=i) for i in range(10))
+    meetings = ForumMeeting.objects.bulk_create(
+        ForumMeeting(
+            cycle=cycle, level="technical", date=datetime.date(2026, 1, 1) + datetime.timedelta(days=i), title=f"M{i}"
+        )
+        for i in range(meetings_count)
+    )
+    stances = Stance.values
+    Position.objects.bulk_create(
+        Position(
+            cycle=cycle,
+            topic=topic,
+            member_state=ms,
+            meeting=meeting,
+            date=meeting.date,
+            stance=stances[(i + j) % 6],
+            stance_rank=(i + j) % 6,
+            visibility="restricted" if j % 7 == 0 else "shared",
+            recorded_by_state_id="NL" if j % 7 == 0 else "BE",
+        )
+        for i, meeting in enumerate(meetings)
+        for j, (topic, ms) in enumerate((t, s) for t in topics for s in MemberState.objects.filter(eu_member=True))
+    )
+
+
+@pytest.mark.parametrize("meetings_count", [20, 200])
+def test_matrix_runs_a_constant_number_of_queries(be_negotiator, django_assert_max_num_queries, meetings_count):
+    cycle = CycleFactory(year=2027, status="pledging")
+    _seed(cycle, meetings_count, be_negotiator)
+    assert Position.objects.count() == 27 * 10 * meetings_count
+    # The viewer's roles, the topics, the states and the ranked positions.
+    with django_assert_max_num_queries(4):
+        matrix = position_matrix(cycle, viewer=be_negotiator)
+        rows = matrix.rows()
+    assert len(rows) == 31 and len(matrix.cells) > 0
+    # NL's restricted positions never reach BE's matrix.
+    assert all(cell.latest.visibility == "shared" for cell in matrix.cells.values())

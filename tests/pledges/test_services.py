@@ -1,0 +1,479 @@
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from pledges import services
+from pledges.models import Activation, ActivationStatus, DeductionRequest, Fulfilment, Pledge, PledgeStatus
+from pledges.selectors import fair_share_table, offset_eligibility
+from solidarity.errors import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
+from solidarity.models import Designation
+from solidarity.services import cycle_transition
+from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Agreed in the delegation"
+
+
+@pytest.fixture
+def pledging_cycle(cycle_with_figures):
+    cycle_with_figures.__class__.objects.filter(pk=cycle_with_figures.pk).update(
+        status="pledging", proposal_relocations=30000
+    )
+    cycle_with_figures.refresh_from_db()
+    return cycle_with_figures
+
+
+@pytest.fixture
+def applied_cycle(cycle_with_figures):
+    cycle_with_figures.__class__.objects.filter(pk=cycle_with_figures.pk).update(status="in_application")
+    cycle_with_figures.refresh_from_db()
+    return cycle_with_figures
+
+
+def financial(cycle, official, amount="1000000.00", **kwargs):
+    return services.pledge_create(
+        cycle=cycle, kind="financial", amount_eur=amount, actor=official, reason=REASON, **kwargs
+    )
+
+
+# Pledges -----------------------------------------------------------------------------------------------
+
+
+def test_official_records_a_financial_pledge_of_its_own_state(pledging_cycle, be_official):
+    pledge = financial(pledging_cycle, be_official, "12967500.00")
+    assert pledge.member_state_id == "BE"
+    assert pledge.status == PledgeStatus.DRAFT
+    assert pledge.amount_eur == Decimal("12967500.00")
+    # EUR 12 967 500 / EUR 20 000 per relocation = 648.375 -> 648.38 relocation equivalents
+    assert pledge.relocation_equivalent == Decimal("648.38")
+    row = pledge.history.get()
+    assert (row.history_user, row.history_change_reason) == (be_official, REASON)
+
+
+def test_official_cannot_record_a_pledge_for_another_state(pledging_cycle, be_official):
+    with pytest.raises(NotPermitted):
+        financial(pledging_cycle, be_official, member_state=state("NL"))
+    assert not Pledge.objects.exists()
+
+
+@pytest.mark.parametrize("role_fixture", ["coordinator", "be_negotiator", "auditor", "compliance_officer"])
+def test_only_officials_record_pledges(request, pledging_cycle, role_fixture):
+    user = request.getfixturevalue(role_fixture)
+    with pytest.raises(NotPermitted):
+        financial(pledging_cycle, user, member_state=state("BE"))
+    assert not Pledge.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "field", "code"),
+    [
+        ("financial", {"amount_eur": "-5"}, "amount_eur", "not_positive"),
+        ("financial", {"amount_eur": "lots"}, "amount_eur", "not_a_number"),
+        ("financial", {"amount_eur": "1e30"}, "amount_eur", "too_large"),
+        ("financial", {"amount_eur": "10.555"}, "amount_eur", "too_many_decimals"),
+        ("financial", {"amount_eur": "NaN"}, "amount_eur", "not_a_number"),
+        ("financial", {"amount_eur": "100", "quantity": 3}, "quantity", "not_allowed_for_kind"),
+        ("financial", {}, "amount_eur", "required"),
+        ("relocation", {"quantity": "2.5"}, "quantity", "not_whole"),
+        ("relocation", {"quantity": 0}, "quantity", "not_positive"),
+        ("relocation", {"quantity": 50_000_000}, "quantity", "too_large"),
+        ("relocation", {"quantity": 10, "amount_eur": "100"}, "amount_eur", "not_allowed_for_kind"),
+        ("alternative", {"amount_eur": "100"}, "description", "required"),
+        ("donation", {"amount_eur": "100"}, "kind", "invalid_choice"),
+    ],
+)
+def test_bad_amounts_get_a_clear_error_and_write_nothing(pledging_cycle, be_official, kind, values, field, code):
+    with pytest.raises(ValidationFailed) as error:
+        services.pledge_create(cycle=pledging_cycle, kind=kind, actor=be_official, reason=REASON, **values)
+    assert (error.value.field, error.value.code) == (field, code)
+    assert error.value.message
+    assert not Pledge.objects.exists()
+
+
+def test_second_live_pledge_of_the_same_kind_is_refused(pledging_cycle, be_official):
+    financial(pledging_cycle, be_official)
+    with pytest.raises(Conflict) as error:
+        financial(pledging_cycle, be_official)
+    assert error.value.code == "pledge_exists"
+    assert Pledge.objects.count() == 1
+
+
+def test_pledges_are_recorded_only_during_the_pledging_exercise(applied_cycle, be_official):
+    with pytest.raises(Conflict) as error:
+        financial(applied_cycle, be_official)
+    assert error.value.code == "pledging_closed"
+
+
+def test_revision_needs_the_current_version_and_keeps_each_version(pledging_cycle, be_official):
+    pledge = financial(pledging_cycle, be_official)
+    services.pledge_transition(pledge=pledge, transition="submit", actor=be_official, reason=REASON)
+    pledge.refresh_from_db()
+    revised = services.pledge_update(
+        pledge=pledge,
+        changes={"amount_eur": "2000000.00"},
+        expected_version=pledge.version,
+        actor=be_official,
+        reason="Raised after the forum",
+    )
+    assert revised.amount_eur == Decimal("2000000.00")
+    assert revised.status == PledgeStatus.SUBMITTED
+    assert [h.amount_eur for h in revised.history.order_by("history_id")] == [
+        Decimal("1000000.00"),
+        Decimal("1000000.00"),
+        Decimal("2000000.00"),
+    ]
+    with pytest.raises(StaleVersion) as error:
+        services.pledge_update(
+            pledge=pledge, changes={"amount_eur": "5.00"}, expected_version=1, actor=be_official, reason=REASON
+        )
+    assert "be_official" in error.value.message
+    assert Pledge.objects.get().amount_eur == Decimal("2000000.00")
+
+
+def test_another_state_cannot_revise_or_submit(pledging_cycle, be_official, nl_official):
+    pledge = financial(pledging_cycle, be_official)
+    with pytest.raises(NotPermitted):
+        services.pledge_update(
+            pledge=pledge, changes={"amount_eur": "1.00"}, expected_version=1, actor=nl_official, reason=REASON
+        )
+    with pytest.raises(NotPermitted):
+        services.pledge_transition(pledge=pledge, transition="submit", actor=nl_official, reason=REASON)
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.amount_eur, pledge.version) == ("draft", Decimal("1000000.00"), 1)
+
+
+@pytest.mark.parametrize(
+    ("start", "transition", "end"),
+    [
+        ("draft", "submit", "submitted"),
+        ("submitted", "reopen", "draft"),
+        ("draft", "withdraw", "withdrawn"),
+        ("submitted", "withdraw", "withdrawn"),
+    ],
+)
+def test_allowed_pledge_transitions(pledging_cycle, be_official, start, transition, end):
+    pledge = PledgeFactory(cycle=pledging_cycle, status=start)
+    pledge = services.pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
+    assert pledge.status == end
+    assert pledge.history.first().history_transition == transition
+
+
+@pytest.mark.parametrize(
+    ("start", "transition"),
+    [("draft", "reopen"), ("submitted", "submit"), ("withdrawn", "submit"), ("withdrawn", "withdraw")],
+)
+def test_refused_pledge_transitions(pledging_cycle, be_official, start, transition):
+    pledge = PledgeFactory(cycle=pledging_cycle, status=start)
+    with pytest.raises(TransitionNotAllowed):
+        services.pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
+    pledge.refresh_from_db()
+    assert pledge.status == start
+
+
+def test_record_is_not_a_user_transition(pledging_cycle, be_official):
+    pledge = PledgeFactory(cycle=pledging_cycle, status="submitted")
+    with pytest.raises(ValidationFailed):
+        services.pledge_transition(pledge=pledge, transition="record", actor=be_official, reason=REASON)
+
+
+def test_adoption_records_submitted_pledges_and_reports_drafts(pledging_cycle, coordinator):
+    submitted = PledgeFactory(cycle=pledging_cycle, status="submitted")
+    draft = PledgeFactory(cycle=pledging_cycle, member_state=state("NL"), status="draft")
+    withdrawn = PledgeFactory(cycle=pledging_cycle, member_state=state("FR"), status="withdrawn")
+    outcome = cycle_transition(
+        cycle=pledging_cycle,
+        transition="adopt",
+        actor=coordinator,
+        reason="Council act adopted",
+        council_act_reference="Council Implementing Decision (EU) 2025/2642",
+        council_act_date=datetime.date(2025, 12, 19),
+    )
+    assert outcome.recorded_pledges == 1
+    assert [p.pk for p in outcome.drafts_left] == [draft.pk]
+    statuses = dict(Pledge.objects.values_list("pk", "status"))
+    assert statuses == {submitted.pk: "recorded", draft.pk: "draft", withdrawn.pk: "withdrawn"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adoption_is_all_or_nothing(django_db_blocker):
+    coordinator = UserFactory(roles=["coordinator"])
+    cycle = CycleFactory(year=2026, status="pledging")
+    first = PledgeFactory(cycle=cycle, status="submitted")
+    second = PledgeFactory(cycle=cycle, member_state=state("NL"), status="submitted")
+    # A database trigger refuses to record the second pledge, as a failing disk or constraint would.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE FUNCTION refuse_recording() RETURNS trigger AS $$
+            BEGIN
+              IF NEW.status = 'recorded' AND NEW.id = {second.pk} THEN RAISE EXCEPTION 'refused'; END IF;
+              RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_recording BEFORE UPDATE ON pledges_pledge
+              FOR EACH ROW EXECUTE FUNCTION refuse_recording();
+            """
+        )
+    try:
+        with pytest.raises(Exception, match="refused"):
+            cycle_transition(
+                cycle=cycle,
+                transition="adopt",
+                actor=coordinator,
+                reason="Council act adopted",
+                council_act_reference="Act",
+                council_act_date=datetime.date(2026, 12, 19),
+            )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_recording ON pledges_pledge; DROP FUNCTION refuse_recording();")
+    cycle.refresh_from_db()
+    assert (cycle.status, cycle.council_act_reference) == ("pledging", "")
+    assert set(Pledge.objects.values_list("status", flat=True)) == {"submitted"}
+    assert first.history.count() == 1
+
+
+# Activations and fulfilment -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded_relocation(applied_cycle):
+    return PledgeFactory(cycle=applied_cycle, kind="relocation", quantity=100, status="recorded")
+
+
+def test_coordinator_activates_part_of_a_recorded_pledge(recorded_relocation, coordinator):
+    activation = services.activation_propose(
+        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
+    )
+    recorded_relocation.refresh_from_db()
+    assert (activation.status, activation.amount, recorded_relocation.activated) == (
+        "proposed",
+        Decimal(40),
+        Decimal(40),
+    )
+
+
+def test_activations_never_exceed_the_pledge(recorded_relocation, coordinator):
+    services.activation_propose(
+        pledge=recorded_relocation, benefitting_state=state("IT"), amount=70, actor=coordinator, reason=REASON
+    )
+    with pytest.raises(Conflict) as error:
+        services.activation_propose(
+            pledge=recorded_relocation, benefitting_state=state("EL"), amount=31, actor=coordinator, reason=REASON
+        )
+    assert error.value.code == "exceeds_pledge"
+    assert error.value.extra == {"remaining": "30.00"}
+    assert Activation.objects.count() == 1
+
+
+def test_the_database_refuses_activations_beyond_the_pledge(recorded_relocation):
+    from django.db import IntegrityError
+
+    Pledge.objects.filter(pk=recorded_relocation.pk).update(activated=100)
+    with pytest.raises(IntegrityError):
+        Pledge.objects.filter(pk=recorded_relocation.pk).update(activated=101)
+
+
+def test_only_the_coordinator_activates_and_only_recorded_pledges(applied_cycle, recorded_relocation, be_official):
+    with pytest.raises(NotPermitted):
+        services.activation_propose(
+            pledge=recorded_relocation, benefitting_state=state("IT"), amount=1, actor=be_official, reason=REASON
+        )
+    coordinator = UserFactory(roles=["coordinator"])
+    draft = PledgeFactory(cycle=applied_cycle, member_state=state("NL"), status="draft")
+    with pytest.raises(Conflict):
+        services.activation_propose(
+            pledge=draft, benefitting_state=state("IT"), amount=1, actor=coordinator, reason=REASON
+        )
+    with pytest.raises(ValidationFailed):
+        services.activation_propose(
+            pledge=recorded_relocation, benefitting_state=state("BE"), amount=1, actor=coordinator, reason=REASON
+        )
+
+
+def test_contributing_state_accepts_and_fulfils(recorded_relocation, coordinator, be_official):
+    activation = services.activation_propose(
+        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
+    )
+    activation = services.activation_transition(
+        activation=activation, transition="accept", actor=be_official, reason=REASON
+    )
+    assert activation.status == ActivationStatus.ACCEPTED
+    today = datetime.date.today()
+    services.fulfilment_record(
+        activation=activation,
+        date=today,
+        amount=25,
+        evidence_reference="Transfer T-1",
+        actor=be_official,
+        reason=REASON,
+    )
+    with pytest.raises(Conflict) as error:
+        services.fulfilment_record(
+            activation=activation, date=today, amount=16, evidence_reference="T-2", actor=be_official, reason=REASON
+        )
+    assert error.value.code == "exceeds_activation"
+    services.fulfilment_record(
+        activation=activation, date=today, amount=15, evidence_reference="T-2", actor=be_official, reason=REASON
+    )
+    activation.refresh_from_db()
+    assert (activation.status, activation.fulfilled) == ("fulfilled", Decimal(40))
+    assert Fulfilment.objects.count() == 2
+
+
+def test_another_state_cannot_answer_or_fulfil(recorded_relocation, coordinator, nl_official):
+    activation = services.activation_propose(
+        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
+    )
+    with pytest.raises(NotPermitted):
+        services.activation_transition(activation=activation, transition="accept", actor=nl_official, reason=REASON)
+    activation.refresh_from_db()
+    assert activation.status == "proposed"
+
+
+def test_decline_frees_the_pledge_and_keeps_its_ground(recorded_relocation, coordinator, be_official):
+    activation = services.activation_propose(
+        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
+    )
+    with pytest.raises(ValidationFailed):
+        services.activation_transition(activation=activation, transition="decline", actor=be_official, reason=REASON)
+    activation = services.activation_transition(
+        activation=activation, transition="decline", actor=be_official, reason=REASON, decline_ground="other"
+    )
+    recorded_relocation.refresh_from_db()
+    assert (activation.status, activation.decline_ground, recorded_relocation.activated) == (
+        "declined",
+        "other",
+        Decimal(0),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_activation_cap_holds_under_concurrent_requests():
+    cycle = CycleFactory(year=2026, status="in_application")
+    pledge = PledgeFactory(cycle=cycle, kind="relocation", quantity=100, status="recorded")
+    coordinator = UserFactory(roles=["coordinator"])
+    outcomes = []
+
+    def propose():
+        try:
+            services.activation_propose(
+                pledge=pledge, benefitting_state=state("IT"), amount=30, actor=coordinator, reason=REASON
+            )
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=propose) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 3 + ["ok"] * 3
+    pledge.refresh_from_db()
+    assert pledge.activated == Decimal(90)
+    assert sum(a.amount for a in Activation.objects.all()) == Decimal(90)
+
+
+# Deductions -----------------------------------------------------------------------------------------
+
+
+def designate(cycle, code, kind):
+    return Designation.objects.create(cycle=cycle, member_state=state(code), kind=kind)
+
+
+def test_deduction_needs_the_matching_designation(pledging_cycle):
+    at_official = UserFactory(member_state=state("AT"), roles=["official"])
+    with pytest.raises(ValidationFailed) as error:
+        services.deduction_request(
+            cycle=pledging_cycle, article="62", scope="full", grounds="Pressure", actor=at_official, reason=REASON
+        )
+    assert error.value.code == "not_designated"
+    designate(pledging_cycle, "AT", "significant_situation")
+    deduction = services.deduction_request(
+        cycle=pledging_cycle, article="62", scope="full", grounds="Pressure", actor=at_official, reason=REASON
+    )
+    assert (deduction.requested_percent, deduction.status) == (Decimal(100), "requested")
+
+
+def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coordinator):
+    designate(pledging_cycle, "BE", "significant_situation")
+    be_official = UserFactory(member_state=state("BE"), roles=["official"])
+    deduction = services.deduction_request(
+        cycle=pledging_cycle,
+        article="62",
+        scope="partial",
+        requested_percent="40",
+        grounds="Reception",
+        actor=be_official,
+        reason=REASON,
+    )
+    with pytest.raises(NotPermitted):
+        services.deduction_decide(deduction=deduction, transition="assess", actor=be_official, reason=REASON)
+    with pytest.raises(ValidationFailed):
+        services.deduction_decide(deduction=deduction, transition="grant_partial", actor=coordinator, reason=REASON)
+    services.deduction_decide(
+        deduction=deduction,
+        transition="grant_partial",
+        actor=coordinator,
+        reason=REASON,
+        granted_percent="25",
+        council_act_reference="Council Implementing Decision X",
+    )
+    row = next(r for r in fair_share_table(pledging_cycle, viewer=coordinator) if r.member_state.code == "BE")
+    # BE: 3.0875 % of 21 000 = 648.375 -> 649 (up); 75 % of 649 = 486.75 -> 487 (up)
+    assert (row.fair_share.relocations, row.fair_share.obligation_relocations) == (649, 487)
+    assert row.fair_share.obligation_financial_eur == Decimal("9725625.00")  # 75 % of 12 967 500
+    assert DeductionRequest.objects.get().status == "granted_partial"
+
+
+# Offsets --------------------------------------------------------------------------------------------
+
+
+def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator):
+    it_official = UserFactory(member_state=state("IT"), roles=["official"])
+    with pytest.raises(Conflict) as error:
+        services.offset_request(
+            cycle=pledging_cycle,
+            benefitting_state=state("IT"),
+            contributing_state=state("FR"),
+            applications_requested=100,
+            actor=it_official,
+            reason=REASON,
+        )
+    assert error.value.code == "offsets_not_open"
+    PledgeFactory(cycle=pledging_cycle, member_state=state("DE"), kind="relocation", quantity=15000, status="submitted")
+    assert offset_eligibility(pledging_cycle).collective_percent == Decimal("50.00")
+    offset = services.offset_request(
+        cycle=pledging_cycle,
+        benefitting_state=state("IT"),
+        contributing_state=state("FR"),
+        applications_requested=100,
+        actor=it_official,
+        reason=REASON,
+        requested_on=datetime.date(2026, 7, 1),
+    )
+    assert offset.answer_deadline == datetime.date(2026, 7, 31)
+    fr_official = UserFactory(member_state=state("FR"), roles=["official"])
+    with pytest.raises(ValidationFailed):
+        services.offset_answer(
+            offset=offset, transition="accept_partially", applications_accepted=100, actor=fr_official, reason=REASON
+        )
+    offset = services.offset_answer(
+        offset=offset, transition="accept_partially", applications_accepted=60, actor=fr_official, reason=REASON
+    )
+    assert (offset.status, offset.applications_accepted) == ("partially_accepted", 60)
+
+
+def test_a_state_that_pledged_half_its_fair_share_in_relocations_may_take_offsets(pledging_cycle):
+    # FR's fair share: 16.0353 % of 21 000 = 3 367.4 -> 3 368; half is 1 684.
+    PledgeFactory(cycle=pledging_cycle, member_state=state("FR"), kind="relocation", quantity=1684, status="submitted")
+    eligibility = offset_eligibility(pledging_cycle, contributing_state=state("FR"))
+    assert not eligibility.collective_threshold_met
+    assert eligibility.contributing_state_threshold_met
+    assert eligibility.contributing_state_percent == Decimal("50.00")
