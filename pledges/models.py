@@ -568,7 +568,21 @@ class Position(models.Model):
     class Meta:
         ordering = ["date", "id"]
         indexes = [
-            models.Index(fields=["cycle", "member_state", "topic", "date"]),
+            # The matrix ranks a cycle's positions per state and topic, newest first: in this order, with the
+            # columns a cell shows, PostgreSQL reads them from the index alone instead of sorting them.
+            models.Index(
+                fields=["cycle", "member_state", "topic", "-date", "-id"],
+                include=[
+                    "meeting",
+                    "stance",
+                    "stance_rank",
+                    "proposed_value",
+                    "source",
+                    "visibility",
+                    "recorded_by_state",
+                ],
+                name="position_matrix_latest",
+            ),
             models.Index(fields=["cycle", "visibility", "recorded_by_state"]),
         ]
         constraints = [

@@ -8,7 +8,6 @@ anyone else gets 404 for it, never a hint that it exists.
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -31,6 +30,7 @@ from solidarity.api_support import (
     ETAG,
     IF_MATCH,
     ActionPermission,
+    ListFilterBackend,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     error_responses,
@@ -147,7 +147,7 @@ class ForumMeetingViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListM
         "update": "pledges.manage_negotiation",
         "partial_update": "pledges.manage_negotiation",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = ForumMeetingFilter
     lookup_value_regex = "[0-9]+"
     immutable_fields = ("cycle",)
@@ -233,7 +233,7 @@ class TopicViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMix
         "update": "pledges.manage_negotiation",
         "partial_update": "pledges.manage_negotiation",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = TopicFilter
     lookup_value_regex = "[0-9]+"
     immutable_fields = ("cycle",)
@@ -438,18 +438,20 @@ def matrix_table(payload: dict) -> list[dict]:
 
 
 def _cell_payload(cell) -> dict:
+    """A cell as JSON values, in the shape of ``MatrixCellSerializer`` (which documents it): a matrix holds
+    hundreds of cells, and running each through the serializer's fields cost more than the query."""
     latest, previous = cell.latest, cell.previous
     return {
         "topic": latest.topic_id,
         "position": latest.pk,
         "stance": latest.stance,
         "stance_label": latest.get_stance_display(),
-        "proposed_value": latest.proposed_value,
-        "date": latest.date,
+        "proposed_value": None if latest.proposed_value is None else f"{latest.proposed_value:.2f}",
+        "date": latest.date.isoformat(),
         "meeting": latest.meeting_id,
         "visibility": latest.visibility,
         "previous_stance": previous.stance if previous else None,
-        "previous_date": previous.date if previous else None,
+        "previous_date": previous.date.isoformat() if previous else None,
         "movement": cell.movement,
     }
 
@@ -624,7 +626,7 @@ class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModel
         "retrieve": "pledges.view_position",
         "history": "pledges.view_position",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = PositionFilter
     lookup_value_regex = "[0-9]+"
     immutable_fields = ("cycle",)
@@ -650,7 +652,7 @@ class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModel
         query.is_valid(raise_exception=True)
         cycle = get_object_or_404(SolidarityCycle, year=query.validated_data["cycle"])
         matrix = position_matrix(cycle, viewer=request.user)
-        payload = MatrixSerializer(matrix_payload(matrix)).data
+        payload = matrix_payload(matrix)
         if is_csv(request):
             return Response(matrix_table(payload))
         return Response(payload)
