@@ -5,7 +5,6 @@ Every write goes through a service (``solidarity.services``) or, for reference f
 """
 
 from django.db import transaction
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,7 @@ from solidarity.api_support import (
     ETAG,
     IF_MATCH,
     ActionPermission,
+    ListFilterBackend,
     ServiceCreateMixin,
     TransitionActionMixin,
     TransitionRequestSerializer,
@@ -236,7 +236,7 @@ class MemberStateViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = MemberState.objects.all()
     serializer_class = MemberStateSerializer
     permission_classes = [ActionPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = filters.MemberStateFilter
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2}"
@@ -370,7 +370,7 @@ class CycleViewSet(
         "partial_update": "solidarity.change_solidaritycycle",
         "transition": "solidarity.manage_cycle",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = filters.CycleFilter
     lookup_field = "year"
     lookup_value_regex = "[0-9]+"
@@ -485,7 +485,7 @@ class DesignationViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListMo
         "update": "solidarity.change_designation",
         "partial_update": "solidarity.change_designation",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = filters.DesignationFilter
     immutable_fields = ("cycle", "member_state", "kind")
 
@@ -561,7 +561,7 @@ class ReferenceFigureViewSet(VersionedUpdateMixin, mixins.ListModelMixin, viewse
         "update": "solidarity.change_referencefigure",
         "partial_update": "solidarity.change_referencefigure",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = filters.ReferenceFigureFilter
     immutable_fields = ("cycle", "member_state")
 

@@ -7,7 +7,6 @@ Writes go through ``solidarity.scenarios`` (negotiators and the coordinator); re
 from decimal import Decimal
 
 from django_filters import rest_framework as filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +17,7 @@ from solidarity.api_support import (
     ETAG,
     IF_MATCH,
     ActionPermission,
+    ListFilterBackend,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     error_responses,
@@ -305,7 +305,7 @@ class ScenarioViewSet(
         "retrieve": "solidarity.view_scenario",
         "fair_shares": "solidarity.view_scenario",
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = ScenarioFilter
     lookup_value_regex = "[0-9]+"
     immutable_fields = ("cycle",)

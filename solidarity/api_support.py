@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.views import defaults
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.handler import exception_handler as standard_exception_handler
@@ -376,3 +378,19 @@ class TransitionActionMixin:
 
     def perform_transition(self, instance, *, data: dict, actor) -> Response:
         raise NotImplementedError
+
+
+class ListFilterBackend(DjangoFilterBackend):
+    """django-filter's backend for lists only: DRF also runs filter backends when it looks up one object,
+    where building the filter set (a form and a copy of every filter) was a sixth of a detail request."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class ListFilterExtension(DjangoFilterExtension):
+    """The schema's query parameters of ``ListFilterBackend``: django-filter's, as drf-spectacular reads them."""
+
+    target_class = "solidarity.api_support.ListFilterBackend"

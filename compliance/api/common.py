@@ -1,10 +1,9 @@
 """What the compliance viewsets share: who may call what, and writes through the compliance services."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, viewsets
 
 from compliance.services import compliance_record_create, compliance_record_update
-from solidarity.api_support import ActionPermission, ServiceCreateMixin, VersionedUpdateMixin
+from solidarity.api_support import ActionPermission, ListFilterBackend, ServiceCreateMixin, VersionedUpdateMixin
 
 READ = "compliance.view"
 MANAGE = "compliance.manage"
@@ -47,7 +46,7 @@ class ComplianceRecordViewSet(
     model = None
     permission_classes = [ActionPermission]
     action_permissions = PERMISSIONS
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
 
     def perform_service_create(self, fields, *, actor, reason):
         return compliance_record_create(model=self.model, actor=actor, reason=reason, **fields)

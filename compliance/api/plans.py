@@ -1,6 +1,5 @@
 """``action-plans/``, ``benchmarks/`` and ``measurements/``: what a state committed to, and how far it got."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -25,6 +24,7 @@ from solidarity.api_support import (
     ETAG,
     IF_MATCH,
     ActionPermission,
+    ListFilterBackend,
     TransitionActionMixin,
     TransitionRequestSerializer,
     error_responses,
@@ -403,7 +403,7 @@ class MeasurementViewSet(
     serializer_class = MeasurementSerializer
     permission_classes = [ActionPermission]
     action_permissions = PERMISSIONS
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     filterset_class = filters.MeasurementFilter
 
     def create(self, request, *args, **kwargs):

@@ -8,7 +8,6 @@ the API, the pages and the admin refuse the same input with the same code and wo
 
 from decimal import Decimal
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -52,6 +51,7 @@ from solidarity.api_support import (
     ETAG,
     IF_MATCH,
     ActionPermission,
+    ListFilterBackend,
     ServiceCreateMixin,
     TransitionActionMixin,
     TransitionRequestSerializer,
@@ -453,7 +453,7 @@ class _ScopedViewSet(viewsets.GenericViewSet):
     """Rows come from a selector that scopes them to the user; ``queryset`` names the model for the schema."""
 
     permission_classes = [ActionPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListFilterBackend]
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
