@@ -60,7 +60,13 @@ class PledgeFilter(filters.FilterSet):
         # By the cycle's id (a subquery, no extra round trip), not the joined year: on the year PostgreSQL cannot
         # tell which cycle the pledges are in, misjudges how many a delegation may see there, and walked every
         # cycle's pledges of every state to list one state's thousand (0.3 s instead of 20 ms at 270 000).
-        return queryset.filter(cycle_id=Subquery(SolidarityCycle.objects.filter(year=value).values("pk")[:1]))
+        # Within one cycle the default order's year is a constant: without it PostgreSQL walks the states in
+        # protocol order through the (cycle, state) index and stops at the page's end, instead of joining and
+        # sorting the cycle's 27 000 pledges (55 ms down to 2 ms for the coordinator). An `ordering` asked
+        # for replaces this one.
+        return queryset.filter(cycle_id=Subquery(SolidarityCycle.objects.filter(year=value).values("pk")[:1])).order_by(
+            *(field for field in Pledge._meta.ordering if field != "cycle__year")
+        )
 
 
 class ActivationFilter(filters.FilterSet):
