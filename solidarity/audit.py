@@ -23,8 +23,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html, format_html_join
 from django_fsm import FSMFieldMixin
 
 from solidarity.models import MemberState, User
@@ -189,10 +191,28 @@ def _model_choices():
     return [("", "Any type")] + [(s.label, s.verbose_name.capitalize()) for s in audit_sources().values()]
 
 
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python rather than through a template each: the audit log's
+    filter form has some sixty of them, and rendering them one template at a time was half the page's CPU."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 class AuditFilterForm(forms.Form):
     """The one parser of the audit log's filters: the page, its exports, the API and ``export_audit``."""
 
-    model = forms.ChoiceField(label="Object type", required=False, choices=_model_choices)
+    model = forms.ChoiceField(label="Object type", required=False, choices=_model_choices, widget=PlainSelect)
     object_id = forms.CharField(label="Object id", required=False, max_length=64)
     user = forms.CharField(label="User (username)", required=False, max_length=150)
     member_state = forms.ModelChoiceField(
@@ -201,6 +221,7 @@ class AuditFilterForm(forms.Form):
         queryset=MemberState.objects.all(),
         to_field_name="code",
         empty_label="Any state",
+        widget=PlainSelect,
         help_text="Only objects that belong to a state (pledges, positions, findings, ...).",
     )
     date_after = MomentField(

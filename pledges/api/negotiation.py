@@ -437,6 +437,9 @@ def matrix_table(payload: dict) -> list[dict]:
     return rows
 
 
+STANCE_LABELS = dict(Stance.choices)
+
+
 def _cell_payload(cell) -> dict:
     """A cell as JSON values, in the shape of ``MatrixCellSerializer`` (which documents it): a matrix holds
     hundreds of cells, and running each through the serializer's fields cost more than the query."""
@@ -445,7 +448,7 @@ def _cell_payload(cell) -> dict:
         "topic": latest.topic_id,
         "position": latest.pk,
         "stance": latest.stance,
-        "stance_label": latest.get_stance_display(),
+        "stance_label": STANCE_LABELS[latest.stance],
         "proposed_value": None if latest.proposed_value is None else f"{latest.proposed_value:.2f}",
         "date": latest.date.isoformat(),
         "meeting": latest.meeting_id,
