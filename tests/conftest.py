@@ -23,6 +23,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("OPTIONS", {})["options"] = "-c registry.allow_history_truncate=on"
 
 
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    for item in items:
+        if marker := item.get_closest_marker("postgresql"):
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {marker.args[0]}"))
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Test requests come over plain HTTP, and hashing a persona's password slowly buys nothing here.

@@ -49,7 +49,10 @@ from tests.permission_matrix.routes import (
 from tests.permission_matrix.world import MARKER_PATTERN, PERSONAS, STATES, build_world
 
 # Marked, so that pytest-django sets the test database up; the world itself is the module's (see ``matrix``).
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql("writes are detected by PostgreSQL's per-transaction row counters"),
+]
 
 ROUTES = all_routes()
 PERSONA = {persona.name: persona for persona in PERSONAS}

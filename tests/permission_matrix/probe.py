@@ -83,18 +83,21 @@ def json_references(text: str, own_label: str | None, model_by_key: dict):
         data = json.loads(text)
     except ValueError:
         return
-    stack = [data]
+    stack = [(data, "")]
     while stack:
-        item = stack.pop()
+        item, parent = stack.pop()
         if isinstance(item, list):
-            stack.extend(item)
+            stack.extend((element, parent) for element in item)
         elif isinstance(item, dict):
+            # The ``id`` of an object nested under a key naming another model (the matrix's ``topics``) is
+            # that model's id, not the endpoint's.
+            nested_label = model_by_key.get(parent) or model_by_key.get(parent.removesuffix("s"))
             for key, value in item.items():
                 if isinstance(value, dict | list):
-                    stack.append(value)
+                    stack.append((value, key))
                 elif isinstance(value, int) and not isinstance(value, bool):
-                    if key == "id" and own_label:
-                        yield own_label, value
+                    if key == "id" and (nested_label or own_label):
+                        yield nested_label or own_label, value
                     elif key in model_by_key:
                         yield model_by_key[key], value
 

@@ -17,6 +17,7 @@ from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 concurrent = pytest.mark.django_db(transaction=True)
+ROW_LOCKS = pytest.mark.postgresql("concurrent writers wait on row locks (SELECT ... FOR UPDATE), which SQLite lacks")
 
 REASON = "Agreed in the delegation"
 
@@ -70,6 +71,7 @@ def test_two_patches_with_the_same_etag_leave_exactly_one_applied():
 
 
 @concurrent
+@ROW_LOCKS
 def test_concurrent_activations_never_exceed_the_pledge():
     cycle = CycleFactory(year=2026, status="in_application")
     pledge = PledgeFactory(cycle=cycle, kind="relocation", quantity=100, status="recorded")
@@ -86,6 +88,7 @@ def test_concurrent_activations_never_exceed_the_pledge():
 
 
 @concurrent
+@ROW_LOCKS
 def test_concurrent_fulfilments_never_exceed_the_activation():
     cycle = CycleFactory(year=2026, status="in_application")
     official = UserFactory(member_state=state("BE"), roles=["official"])

@@ -199,6 +199,7 @@ def test_adoption_records_submitted_pledges_and_reports_drafts(pledging_cycle, c
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql("the failure is injected by a PL/pgSQL trigger")
 def test_adoption_is_all_or_nothing(django_db_blocker):
     coordinator = UserFactory(roles=["coordinator"])
     cycle = CycleFactory(year=2026, status="pledging")
@@ -352,6 +353,7 @@ def test_decline_frees_the_pledge_and_keeps_its_ground(recorded_relocation, coor
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql("concurrent writers wait on row locks (SELECT ... FOR UPDATE), which SQLite lacks")
 def test_activation_cap_holds_under_concurrent_requests():
     cycle = CycleFactory(year=2026, status="in_application")
     pledge = PledgeFactory(cycle=cycle, kind="relocation", quantity=100, status="recorded")

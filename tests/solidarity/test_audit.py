@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -431,16 +432,19 @@ def test_log_page_and_api_run_a_constant_number_of_queries(
     _grow(trail["cycle"], be_official, compliance_officer, rounds)
     client, api = page_as(auditor), api_as(auditor)
     client.get("/audit/")  # the session and the user are loaded once per request either way
-    with django_assert_max_num_queries(14):
+    # PostgreSQL reads the keys of a page in one UNION; SQLite, which cannot order and slice its arms, in one
+    # query per history table: more queries, as many whatever the rows.
+    per_table = 0 if connection.features.supports_slicing_ordering_in_compound else len(audit_sources()) - 1
+    with django_assert_max_num_queries(14 + per_table):
         response = client.get("/audit/")
     assert len(response.context["entries"]) == min(50, len(all_rows()))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14 + per_table):
         older = client.get("/audit/", {"cursor": response.context["older"]} if response.context["older"] else {})
     assert older.status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(12 + per_table):
         body = api.get("/api/v1/history/", {"page_size": 100}).json()
     assert len(body["results"]) == min(100, len(all_rows()))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(10 + per_table):
         api.get("/api/v1/history/", {"model": "pledges.pledge", "user": "be_official", "member_state": "BE"})
 
 

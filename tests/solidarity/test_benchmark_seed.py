@@ -13,7 +13,10 @@ from solidarity.audit import AuditFilters, audit_log_page, audit_sources
 from solidarity.benchmark.seed import TINY, SeedError, seed
 from solidarity.models import CycleStatus, SolidarityCycle, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql("the benchmark seeds with COPY into its own PostgreSQL database"),
+]
 
 
 def _history_rows() -> int:

@@ -13,6 +13,7 @@ from solidarity.integrity import history_tables
 from tests.factories import CycleFactory
 
 pytestmark = pytest.mark.django_db
+APPEND_ONLY = pytest.mark.postgresql("history is made append-only by PostgreSQL triggers")
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("solidarity", "pledges", "compliance")
 # Modules allowed to speak SQL: the triggers' installer, and the audit log's read-only union of history tables.
@@ -30,6 +31,7 @@ def pledge_with_history(be_official):
     return services.pledge_create(cycle=cycle, kind="financial", amount_eur="10.00", actor=be_official, reason="r")
 
 
+@APPEND_ONLY
 @pytest.mark.parametrize(
     "statement",
     [
@@ -45,6 +47,7 @@ def test_history_tables_refuse_rewrites(pledge_with_history, statement):
     assert Pledge.history.model.objects.get().amount_eur.__str__() == "10.00"
 
 
+@APPEND_ONLY
 def test_every_history_table_is_covered_and_verify_audit_says_so(pledge_with_history):
     tables = history_tables()
     assert "pledges_historicalpledge" in tables and "compliance_historicalfinding" in tables
@@ -54,6 +57,7 @@ def test_every_history_table_is_covered_and_verify_audit_says_so(pledge_with_his
     assert f"All {len(tables)} history tables are append-only." in out.getvalue()
 
 
+@APPEND_ONLY
 def test_verify_audit_fails_when_a_trigger_is_missing(pledge_with_history):
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER history_append_only_row ON pledges_historicalpledge")
