@@ -204,7 +204,7 @@ def _matrix_export(export_format: str, cycle: SolidarityCycle, matrix, states) -
                     latest.stance_rank,
                     latest.proposed_value,
                     latest.date,
-                    latest.meeting.title if latest.meeting else "",
+                    latest.meeting_title or "",
                     STANCE_LABELS[previous.stance] if previous else "",
                     previous.date if previous else None,
                     movement.steps,

@@ -76,8 +76,8 @@ def test_restricted_positions_stay_within_the_recording_delegation(
     assert set(positions_visible_to(auditor)) == {shared, restricted}
     assert not nl_negotiator.has_perm("pledges.view_position", restricted)
     # The matrix too: NL sees the shared red line as HU's latest stance, BE its own restricted update.
-    assert position_matrix(pool_size.cycle, viewer=nl_negotiator).cell("HU", pool_size.pk).latest == shared
-    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("HU", pool_size.pk).latest == restricted
+    assert position_matrix(pool_size.cycle, viewer=nl_negotiator).cell("HU", pool_size.pk).latest.pk == shared.pk
+    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("HU", pool_size.pk).latest.pk == restricted.pk
 
 
 def test_only_the_recording_delegation_revises_and_with_the_current_version(pool_size, meetings, be_negotiator):
@@ -104,7 +104,7 @@ def test_matrix_gives_the_latest_stance_and_its_movement(pool_size, meetings, be
     record(be_negotiator, pool_size, meetings[1], "NL", "reserve")
     matrix = position_matrix(pool_size.cycle, viewer=be_negotiator)
     be = matrix.cell("BE", pool_size.pk)
-    assert (be.latest, be.previous.stance, be.movement) == (latest, "oppose", 3)
+    assert (be.latest.pk, be.latest.stance, be.previous.stance, be.movement) == (latest.pk, "support", "oppose", 3)
     assert matrix.cell("NL", pool_size.pk).movement == 0
     assert matrix.cell("DE", pool_size.pk) is None
 
