@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
@@ -56,6 +57,18 @@ OPEN_WHILE_UNVERIFIED = {"login", "logout", "two-factor", "two-factor-verify"}
 
 
 # --- Services ---------------------------------------------------------------------------------------
+
+
+class PasswordBackend(ModelBackend):
+    """Checks usernames and passwords; grants nothing. What a user may do is decided by the rules of each app
+    (``rules.py``) alone: Django's per-model permission tables are never granted here, and reading them on
+    every ``has_perm`` the rules answer "no" to cost two queries per page."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
 
 
 def is_privileged(user) -> bool:

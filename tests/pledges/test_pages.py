@@ -588,7 +588,7 @@ def test_detail_runs_a_constant_number_of_queries(
             actor=be_official,
             reason=f"Change {version}",
         )
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         response = be_client.get(detail_url(pledge))
     assert html(response).count("Change ") == changes
 

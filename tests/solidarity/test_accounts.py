@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp
@@ -417,3 +418,17 @@ def test_the_account_links_are_in_the_header(client, official):
     html = client.get("/").content.decode()
     for url in (TOKENS, TWO_FACTOR, "/accounts/password/"):
         assert f'href="{url}"' in html
+
+
+def test_permissions_come_from_the_rules_alone(client, be_official):
+    """A row in Django's permission tables (granted through the admin, say) gives nothing: the rules decide."""
+
+    be_official.user_permissions.add(Permission.objects.get(codename="change_solidaritycycle"))
+    be_official.groups.first().permissions.add(Permission.objects.get(codename="add_position"))
+    be_official = type(be_official).objects.get(pk=be_official.pk)
+
+    assert not be_official.has_perm("solidarity.change_solidaritycycle")
+    assert not be_official.has_perm("pledges.add_position")
+    assert be_official.has_perm("pledges.add_pledge")  # an official's rule
+    assert client.post(LOGIN, {"username": be_official.username, "password": TEST_PASSWORD}).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
