@@ -59,7 +59,7 @@ class _Tally:
 def pledged_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:
     """Counted pledges (submitted or recorded) the viewer may read, by (state code, kind). One query."""
     rows = (
-        pledges_visible_to(viewer, Pledge.objects.for_cycle(cycle).counted())
+        pledges_visible_to(viewer, Pledge.objects.counted(), cycle=cycle)
         .values("member_state_id", "kind")
         .annotate(
             pledges=Count("id"),
@@ -81,7 +81,7 @@ def pledged_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[s
 def activated_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:
     """Activations of the pledges the viewer may read, by (contributing state, kind): live amount called,
     fulfilled, and how many were declined. One query."""
-    visible = pledges_visible_to(viewer, Pledge.objects.for_cycle(cycle)).values("pk")
+    visible = pledges_visible_to(viewer, cycle=cycle).values("pk")
     declined = Q(status=ActivationStatus.DECLINED)
     rows = (
         Activation.objects.filter(pledge__in=visible)

@@ -24,11 +24,20 @@ from solidarity.rules import is_auditor, is_coordinator
 from solidarity.selectors import cycle_fair_shares, object_history
 
 
-def pledges_visible_to(user, queryset=None):
-    """Pledges ``user`` may read: all for the coordinator and auditors; else its own state's and public ones."""
+def pledges_visible_to(user, queryset=None, *, cycle: SolidarityCycle | None = None):
+    """Pledges ``user`` may read: all for the coordinator and auditors; else its own state's and public ones.
+
+    With ``cycle``, only that cycle's, and before its Council act that means the state's own alone: said so
+    rather than left to the general rule, PostgreSQL reads one state's pledges through the (cycle, state)
+    index instead of testing each of the cycle's 27 000 against "public or own" (whose OR hides it).
+    """
     queryset = Pledge.objects.all() if queryset is None else queryset
+    if cycle is not None:
+        queryset = queryset.filter(cycle=cycle)
     if is_coordinator(user) or is_auditor(user):
         return queryset
+    if cycle is not None and not cycle.pledges_are_public:
+        return queryset.filter(member_state_id=user.member_state_id) if user.member_state_id else queryset.none()
     public = Q(status="recorded", cycle__status__in=["adopted", "in_application", "closed"])
     if user.member_state_id:
         return queryset.filter(public | Q(member_state_id=user.member_state_id))
@@ -98,7 +107,7 @@ def fair_share_table(cycle: SolidarityCycle, *, viewer) -> list[FairShareRow]:
     sees_all = cycle.pledges_are_public or is_coordinator(viewer) or is_auditor(viewer)
     totals = {
         row["member_state_id"]: row
-        for row in pledges_visible_to(viewer, Pledge.objects.for_cycle(cycle).counted())
+        for row in pledges_visible_to(viewer, Pledge.objects.counted(), cycle=cycle)
         .values("member_state_id")
         .annotate(
             relocations=Sum("quantity", filter=Q(kind=PledgeKind.RELOCATION)),

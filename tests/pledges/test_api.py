@@ -271,6 +271,23 @@ def test_others_see_no_unrecorded_pledge_of_belgium(request, persona, be_pledge)
     assert client.get(f"/api/v1/pledges/{be_pledge.pk}/").status_code == 404
 
 
+def test_the_cycle_filter_keeps_who_sees_what(request, be_api, nl_pledges, be_pledge, applied_cycle):
+    """Filtered by cycle, the list applies the rule of that cycle: before the Council act a state's own pledges,
+    after it also everyone's recorded ones (but never another state's withdrawn one)."""
+    nl_recorded = PledgeFactory(cycle=applied_cycle, member_state=state("NL"), status="recorded")
+    PledgeFactory(cycle=applied_cycle, member_state=state("NL"), kind="relocation", quantity=3, status="withdrawn")
+    be_withdrawn = PledgeFactory(cycle=applied_cycle, member_state=state("BE"), status="withdrawn")
+
+    assert listed_ids(be_api.get("/api/v1/pledges/?cycle=2026")) == [be_pledge.pk]
+    assert sorted(listed_ids(be_api.get("/api/v1/pledges/?cycle=2027"))) == sorted([nl_recorded.pk, be_withdrawn.pk])
+    assert listed_ids(be_api.get("/api/v1/pledges/?cycle=2099")) == []
+    compliance = as_persona(request, "compliance_officer")
+    assert listed_ids(compliance.get("/api/v1/pledges/?cycle=2026")) == []
+    assert listed_ids(compliance.get("/api/v1/pledges/?cycle=2027")) == [nl_recorded.pk]
+    coordinator = as_persona(request, "coordinator")
+    assert len(listed_ids(coordinator.get("/api/v1/pledges/?cycle=2026"))) == 3
+
+
 def test_anonymous_clients_get_nothing(api, be_pledge):
     response = api.get("/api/v1/pledges/")
     assert response.status_code in (401, 403)
