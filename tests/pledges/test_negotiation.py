@@ -156,8 +156,8 @@ def test_matrix_runs_a_constant_number_of_queries(be_negotiator, django_assert_m
     cycle = CycleFactory(year=2027, status="pledging")
     _seed(cycle, meetings_count, be_negotiator)
     assert Position.objects.count() == 27 * 10 * meetings_count
-    # The viewer's roles, the topics, the states and the ranked positions.
-    with django_assert_max_num_queries(4):
+    # The viewer's roles, the topics, the states, the meetings and the ranked positions.
+    with django_assert_max_num_queries(5):
         matrix = position_matrix(cycle, viewer=be_negotiator)
         rows = matrix.rows()
     assert len(rows) == 31 and len(matrix.cells) > 0
