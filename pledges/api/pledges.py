@@ -30,7 +30,6 @@ from pledges.selectors import (
     deductions_visible_to,
     offset_eligibility,
     offsets_visible_to,
-    pledge_list,
     pledges_visible_to,
 )
 from pledges.services import (
@@ -588,7 +587,9 @@ class PledgeViewSet(
     transition_serializer_class = PledgeTransitionSerializer
 
     def visible_rows(self, user):
-        return pledge_list(user, Pledge.objects.all())
+        # The API names states by code, read from the pledge's own columns: only the cycle (its year, its euro
+        # value of a relocation) is joined, not three objects built per pledge for nothing.
+        return pledges_visible_to(user, Pledge.objects.select_related("cycle"))
 
     def perform_service_create(self, fields, *, actor, reason):
         return pledge_create(actor=actor, reason=reason, **fields)
