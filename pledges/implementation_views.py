@@ -576,6 +576,13 @@ def _activation_or_404(request, pk: int) -> Activation:
     return activation
 
 
+def _stale_notice(form, stored) -> dict:
+    """The context of ``includes/stale_notice.html``: when ``form`` was refused because the object changed
+    meanwhile, the refusal and what is stored now (``stored()`` gives the (label, value) pairs)."""
+    stale = form.stale if form is not None else None
+    return {"stale": stale, "stored": stored() if stale else None}
+
+
 def _activation_stored(activation: Activation) -> list:
     return [
         ("Status", activation.get_status_display()),
@@ -614,8 +621,7 @@ def _activation_page(request, activation: Activation, *, answer_form=None, fulfi
             if may_answer
             else None
         ),
-        "stale": stale_form.stale if stale_form else None,
-        "stored": _activation_stored(activation) if stale_form else None,
+        **_stale_notice(stale_form, lambda: _activation_stored(activation)),
         **_history_context(request, activation),
     }
     return render(request, "pledges/implementation/activation_detail.html", context, status=_status_code(status))
@@ -847,21 +853,18 @@ def _deduction_page(request, deduction: DeductionRequest, *, form=None, status=N
     ) and request.user.has_perm("pledges.decide_deduction", deduction)
     if may_decide and form is None:
         form = DeductionDecideForm(initial={"version": deduction.version}, deduction=deduction)
-    stale = form.stale if form is not None else None
     context = {
         "deduction": deduction,
         "assessment_due": _assessment_due(deduction),
         "form": form,
-        "stale": stale,
-        "stored": (
-            [
+        **_stale_notice(
+            form,
+            lambda: [
                 ("Status", deduction.get_status_display()),
                 ("Granted (%)", deduction.granted_percent),
                 ("Council act", deduction.council_act_reference),
                 ("Version", deduction.version),
-            ]
-            if stale
-            else None
+            ],
         ),
         **_history_context(request, deduction),
     }
@@ -1059,7 +1062,6 @@ def _offset_page(request, offset: ResponsibilityOffset, *, form=None, status=Non
     may_answer = offset.status == OffsetStatus.REQUESTED and request.user.has_perm("pledges.answer_offset", offset)
     if may_answer and form is None:
         form = OffsetAnswerForm(initial={"version": offset.version})
-    stale = form.stale if form is not None else None
     today = timezone.localdate()
     context = {
         "offset": offset,
@@ -1068,15 +1070,13 @@ def _offset_page(request, offset: ResponsibilityOffset, *, form=None, status=Non
         "days_overdue": (today - offset.answer_deadline).days,
         "eligibility": offset_eligibility(offset.cycle, contributing_state=offset.contributing_state),
         "form": form,
-        "stale": stale,
-        "stored": (
-            [
+        **_stale_notice(
+            form,
+            lambda: [
                 ("Status", offset.get_status_display()),
                 ("Applications accepted", offset.applications_accepted),
                 ("Version", offset.version),
-            ]
-            if stale
-            else None
+            ],
         ),
         **_history_context(request, offset),
     }
