@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -91,10 +92,17 @@ def _may_manage_cycle(instance, user) -> bool:
     return user.has_perm("solidarity.manage_cycle", instance)
 
 
+def current_of(cycles: Iterable["SolidarityCycle"]) -> "SolidarityCycle | None":
+    """Of ``cycles``, newest first, the one people work on now: the latest that has left preparation, else the
+    latest. For a page that lists the cycles anyway (one a year: a handful of rows)."""
+    cycles = list(cycles)
+    return next((cycle for cycle in cycles if cycle.status != CycleStatus.PREPARATION), cycles[0] if cycles else None)
+
+
 class SolidarityCycleQuerySet(models.QuerySet):
     def current(self):
-        """The cycle people work on now: the latest one that has left preparation, else the latest."""
-        return self.exclude(status=CycleStatus.PREPARATION).order_by("-year").first() or self.order_by("-year").first()
+        """The cycle people work on now (see ``current_of``)."""
+        return current_of(self.order_by("-year"))
 
 
 class SolidarityCycle(FSMModelMixin, models.Model):

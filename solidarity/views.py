@@ -19,7 +19,7 @@ from solidarity import exports, services
 from solidarity.errors import DomainError
 from solidarity.fairshare import CENT, FairShareError
 from solidarity.forms import CycleTransitionForm
-from solidarity.models import CycleStatus, Designation, DesignationKind, MemberState, SolidarityCycle
+from solidarity.models import CycleStatus, Designation, DesignationKind, MemberState, SolidarityCycle, current_of
 
 
 @require_GET
@@ -48,7 +48,7 @@ DESIGNATION_ARTICLES = {
 def _cycle_from_query(request, cycles: list[SolidarityCycle]) -> SolidarityCycle | None:
     raw = request.GET.get("cycle", "").strip()
     if not raw:
-        return SolidarityCycle.objects.current()
+        return current_of(cycles)
     if not raw.isdigit():
         raise Http404("A cycle is named by its year.")
     for cycle in cycles:

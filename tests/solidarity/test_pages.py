@@ -228,6 +228,34 @@ def test_dashboard_switches_cycles_by_year(client, be_official):
     assert client.get("/?cycle=last").status_code == 404
 
 
+def test_dashboard_in_preparation_only_shows_the_latest_cycle(client, be_official):
+    CycleFactory(year=2026)
+    CycleFactory(year=2027)
+    client.force_login(be_official)
+    assert "Solidarity cycle 2027" in html(client.get("/"))
+
+
+@pytest.mark.parametrize("cycles", [1, 8])
+def test_dashboard_runs_a_constant_number_of_queries(
+    client, be_official, coordinator, cycles, django_assert_max_num_queries
+):
+    for year in range(2026, 2026 + cycles):
+        cycle = CycleFactory(year=year, status="in_application")
+        for code in ("IT", "EL"):
+            designation_set(
+                cycle=cycle,
+                member_state=state(code),
+                kind=DesignationKind.UNDER_PRESSURE,
+                actor=coordinator,
+                reason="Decision",
+            )
+    client.force_login(be_official)
+    # Session, user, cycles, roles, designations, states, the finding banner.
+    with django_assert_max_num_queries(7):
+        page = html(client.get("/"))
+    assert f"Solidarity cycle {2025 + cycles}" in page
+
+
 # Fair-share table -----------------------------------------------------------------------------------------
 
 
