@@ -35,9 +35,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from solidarity.models import Role
+from solidarity.models import ROLE_LIST, Role, with_role_names
 
 log = logging.getLogger("solidarity.security")
 
@@ -62,13 +63,31 @@ OPEN_WHILE_UNVERIFIED = {"login", "logout", "two-factor", "two-factor-verify"}
 class PasswordBackend(ModelBackend):
     """Checks usernames and passwords; grants nothing. What a user may do is decided by the rules of each app
     (``rules.py``) alone: Django's per-model permission tables are never granted here, and reading them on
-    every ``has_perm`` the rules answer "no" to cost two queries per page."""
+    every ``has_perm`` the rules answer "no" to cost two queries per page. The user of a session is read
+    with its roles."""
+
+    def get_user(self, user_id):
+        user = with_role_names(get_user_model()._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()
 
     def get_group_permissions(self, user_obj, obj=None):
         return set()
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication, reading the user's roles with the token and the user (one query)."""
+
+    def authenticate_credentials(self, key):
+        token = with_role_names(Token.objects.select_related("user"), "user__").filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        setattr(token.user, ROLE_LIST, getattr(token, ROLE_LIST))
+        return token.user, token
 
 
 def is_privileged(user) -> bool:

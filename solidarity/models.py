@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, StringAgg, Value
 from django.utils.functional import cached_property
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -52,6 +52,18 @@ class MemberState(models.Model):
         return f"{self.name} ({self.code})"
 
 
+ROLE_LIST = "role_list"
+ROLE_SEPARATOR = "\x1f"  # the ASCII unit separator: never in a group's name
+
+
+def with_role_names(queryset: models.QuerySet, path: str = "") -> models.QuerySet:
+    """``queryset`` with the role names of its users (``path`` leads from its rows to the user, e.g. ``user__``)
+    read in the same query: every request reads its user and then needs the roles, one query fewer."""
+    return queryset.annotate(
+        **{ROLE_LIST: StringAgg(f"{path}groups__name", delimiter=Value(ROLE_SEPARATOR), default=Value(""))}
+    )
+
+
 class User(AbstractUser):
     member_state = models.ForeignKey(
         MemberState,
@@ -68,6 +80,9 @@ class User(AbstractUser):
     def role_names(self) -> frozenset[str]:
         if not self.is_authenticated or not self.is_active:
             return frozenset()
+        listed = getattr(self, ROLE_LIST, None)  # read with the user by `with_role_names`
+        if listed is not None:
+            return frozenset(name for name in listed.split(ROLE_SEPARATOR) if name)
         return frozenset(self.groups.values_list("name", flat=True))
 
     def has_role(self, role: str) -> bool:

@@ -248,7 +248,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@solidarity.i
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate` header makes a request without credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "solidarity.accounts.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # `?format=csv` exports any list (solidarity.api_renderers.CSVRenderer).

@@ -567,8 +567,8 @@ def test_list_runs_a_constant_number_of_queries(client, coordinator, pledging, s
             illustrative=index % 2,
         )
     client.force_login(coordinator)
-    # Session, user, roles, two permission look-ups, the filter's choices (cycles twice, states), count, page.
-    with django_assert_max_num_queries(10):
+    # Session, user with its roles, the filter's choices (cycles twice, states), count, page.
+    with django_assert_max_num_queries(7):
         response = client.get(f"{LIST}?cycle=2026")
     assert len(listed_ids(response)) == min(size, 25)
     with django_assert_max_num_queries(6):
@@ -588,7 +588,7 @@ def test_detail_runs_a_constant_number_of_queries(
             actor=be_official,
             reason=f"Change {version}",
         )
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         response = be_client.get(detail_url(pledge))
     assert html(response).count("Change ") == changes
 

@@ -4,13 +4,14 @@ import re
 import time
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient, APIRequestFactory
 
 from solidarity import accounts
 from tests.factories import TEST_PASSWORD, UserFactory, state
@@ -432,3 +433,35 @@ def test_permissions_come_from_the_rules_alone(client, be_official):
     assert be_official.has_perm("pledges.add_pledge")  # an official's rule
     assert client.post(LOGIN, {"username": be_official.username, "password": TEST_PASSWORD}).status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_a_token_reads_its_user_and_the_roles_in_one_query(be_official, django_assert_num_queries):
+    be_official.groups.add(Group.objects.get_or_create(name="negotiator")[0])
+    token = accounts.issue_api_token(be_official)
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    with django_assert_num_queries(1):
+        user, authenticated_token = accounts.TokenAuthentication().authenticate(request)
+        assert user.role_names == {"official", "negotiator"}
+    assert (user.pk, authenticated_token.key) == (be_official.pk, token.key)
+
+
+def test_a_session_reads_its_user_and_the_roles_in_one_query(db, django_assert_num_queries):
+    nobody = UserFactory(username="no-role")
+    with django_assert_num_queries(1):
+        assert accounts.PasswordBackend().get_user(nobody.pk).role_names == frozenset()
+
+
+@pytest.mark.parametrize("problem", ["unknown", "inactive"])
+def test_an_unknown_token_or_an_inactive_user_is_refused(be_official, problem):
+    token = accounts.issue_api_token(be_official)
+    key = token.key
+    if problem == "unknown":
+        key = "0" * 40
+    else:
+        be_official.is_active = False
+        be_official.save()
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
+    with pytest.raises(AuthenticationFailed):
+        accounts.TokenAuthentication().authenticate(request)
+    response = APIClient().get("/api/v1/pledges/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 401

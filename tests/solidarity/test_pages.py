@@ -250,8 +250,8 @@ def test_dashboard_runs_a_constant_number_of_queries(
                 reason="Decision",
             )
     client.force_login(be_official)
-    # Session, user, cycles, roles, designations, states, the finding banner.
-    with django_assert_max_num_queries(7):
+    # Session, user with its roles, cycles, designations, states, the finding banner.
+    with django_assert_max_num_queries(6):
         page = html(client.get("/"))
     assert f"Solidarity cycle {2025 + cycles}" in page
 
