@@ -20,7 +20,7 @@ from pledges.models import (
     Topic,
 )
 from solidarity.fairshare import FairShare, FairShareError
-from solidarity.models import MemberState, OfficialShare, SolidarityCycle
+from solidarity.models import PLEDGES_PUBLIC_FROM, MemberState, OfficialShare, SolidarityCycle
 from solidarity.rules import is_auditor, is_coordinator
 from solidarity.selectors import cycle_fair_shares, object_history
 
@@ -39,7 +39,7 @@ def pledges_visible_to(user, queryset=None, *, cycle: SolidarityCycle | None = N
         return queryset
     if cycle is not None and not cycle.pledges_are_public:
         return queryset.filter(member_state_id=user.member_state_id) if user.member_state_id else queryset.none()
-    public = Q(status="recorded", cycle__status__in=["adopted", "in_application", "closed"])
+    public = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
     if user.member_state_id:
         return queryset.filter(public | Q(member_state_id=user.member_state_id))
     return queryset.filter(public)

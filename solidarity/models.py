@@ -98,6 +98,10 @@ class CycleStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The stages in which a cycle's recorded pledges are public and binding: from the Council act on (Art. 57).
+PLEDGES_PUBLIC_FROM = (CycleStatus.ADOPTED, CycleStatus.IN_APPLICATION, CycleStatus.CLOSED)
+
+
 class RelocationRounding(models.TextChoices):
     UP = "up", "Round up"
     HALF_UP = "half_up", "Round half up"
@@ -222,8 +226,7 @@ class SolidarityCycle(FSMModelMixin, models.Model):
 
     @property
     def pledges_are_public(self) -> bool:
-        # Pledges become public and binding with the Council act (Art. 57).
-        return self.status in (CycleStatus.ADOPTED, CycleStatus.IN_APPLICATION, CycleStatus.CLOSED)
+        return self.status in PLEDGES_PUBLIC_FROM
 
 
 class ReferenceFigure(models.Model):
