@@ -34,9 +34,11 @@ test: install
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-that-is-long-enough-for-the-settings-check-xxxx} \
 	$(UV) run --frozen pytest --create-db $(PYTEST_ARGS)
 
+# ruff, and the import-linter contracts of pyproject.toml: a wrong-way import between layers fails the build.
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 format: install
 	$(UV) run --frozen ruff format .
@@ -49,4 +51,4 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
 	SECRET_KEY=$${SECRET_KEY:-$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')} \
-	$(UV) run --frozen python manage.py bench $(BENCH_ARGS)
+	$(UV) run --frozen python -m bench $(BENCH_ARGS)

@@ -16,7 +16,8 @@ from compliance.models import (
     SecondaryMovementIndicator,
 )
 from compliance.services import action_plan_transition, compliance_record_create, finding_transition
-from solidarity.models import SolidarityCycle, User
+from solidarity.accounts.models import User
+from solidarity.domain.models import SolidarityCycle
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_2026.json"
 REASON = "Demo data (illustrative)"

@@ -23,7 +23,8 @@ from compliance.models import (
     SecondaryMovementIndicator,
 )
 from compliance.selectors import BenchmarkStatus, benchmarks_with_measurements
-from solidarity.filters import StableOrderingFilter, StateCodeFilter, YearFilter
+from solidarity.domain.filters import StateCodeFilter, YearFilter
+from solidarity.platform.filters import StableOrderingFilter
 
 STATE_HELP = "Eurostat code, e.g. `BE` or `EL`."
 CYCLE_HELP = "The cycle's year, e.g. 2026."

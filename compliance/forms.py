@@ -20,8 +20,8 @@ from compliance.models import (
     SecondaryMovementIndicator,
 )
 from compliance.selectors import BenchmarkStatus
-from solidarity.forms import ServiceForm, VersionedServiceForm
-from solidarity.models import MemberState, SolidarityCycle
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.forms import ServiceForm, VersionedServiceForm
 
 
 class DateInput(forms.DateInput):

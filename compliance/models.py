@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from solidarity.history import audited
-from solidarity.models import MemberState, SolidarityCycle
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.history import audited
 
 RATE_PLACES = Decimal("0.01")
 

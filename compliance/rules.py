@@ -2,7 +2,7 @@
 
 import rules
 
-from solidarity.rules import is_compliance_officer, is_member
+from solidarity.accounts.rules import is_compliance_officer, is_member
 
 rules.add_perm("compliance.manage", is_compliance_officer)
 rules.add_perm("compliance.view", is_member)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from compliance import hooks
 from compliance.models import (
     ActionPlan,
     DublinPerformance,
@@ -13,8 +14,8 @@ from compliance.models import (
     Measurement,
     SecondaryMovementIndicator,
 )
-from solidarity.errors import Conflict, NotPermitted, ValidationFailed
-from solidarity.workflow import apply_transition, lock, require_reason, save_audited, update_fields, validate
+from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited, update_fields, validate
 
 
 def confirmed_finding_for(*, member_state_id: str, cycle_id) -> Finding | None:
@@ -59,10 +60,8 @@ def finding_transition(*, finding: Finding, transition: str, actor, reason: str)
             reason=reason,
         )
         if locked.status in (FindingStatus.CONFIRMED, FindingStatus.LIFTED):
-            from compliance.notifications import notify_contributing_officials
-
             finding_id = locked.pk
-            transaction.on_commit(lambda: notify_contributing_officials(finding_id=finding_id))
+            transaction.on_commit(lambda: hooks.finding_decided(finding_id=finding_id))
     return locked
 
 
@@ -71,15 +70,19 @@ def _require_compliance_officer(actor, obj=None) -> None:
         raise NotPermitted("Only compliance officers record compliance data.")
 
 
+UNIQUE_CODES = {"unique", "unique_together"}
+
+
 def _save_new(instance, *, actor, reason: str):
     """Validate and insert ``instance`` with its history row; a duplicate becomes a 409, a bad value a 400."""
     try:
         validate(instance)
     except DjangoValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        code = "unique" if "already exists" in messages[0] else "invalid"
+        field, errors = next(iter(error.error_dict.items()))
+        # Django's code for a duplicate (a unique field or constraint): chosen by code, never by the words.
+        code = "unique" if errors[0].code in UNIQUE_CODES else "invalid"
         raise (Conflict if code == "unique" else ValidationFailed)(
-            messages[0], code=code, field=None if field == NON_FIELD_ERRORS else field
+            errors[0].messages[0], code=code, field=None if field == NON_FIELD_ERRORS else field
         ) from None
     save_audited(instance, actor=actor, reason=reason, bump_version=False)
     return instance

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compliance import charts, services
+from compliance import charts, hooks, services
 from compliance.forms import (
     ACTION_PLAN_TRANSITIONS,
     ALL,
@@ -57,13 +57,10 @@ from compliance.selectors import (
     expected_value,
     latest_measurement,
 )
-from pledges.models import Activation, ActivationStatus, PledgeKind
-from pledges.selectors import activations_visible_to
-from solidarity.errors import DomainError, NotPermitted, StaleVersion
-from solidarity.models import MemberState, SolidarityCycle
-from solidarity.selectors import object_history
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.errors import DomainError, NotPermitted, StaleVersion
+from solidarity.platform.history import object_history
 
-OPEN_ACTIVATION = (ActivationStatus.PROPOSED, ActivationStatus.ACCEPTED)
 STATUS_ORDER = (
     BenchmarkStatus.MET,
     BenchmarkStatus.ON_TRACK,
@@ -176,13 +173,6 @@ def _benchmark_rows(benchmarks, today: datetime.date) -> list[BenchmarkRow]:
 def _status_counts(rows: list[BenchmarkRow]) -> list[dict]:
     counts = Counter(row.status for row in rows)
     return [{"status": s, "label": BenchmarkStatus.LABELS[s], "count": counts[s]} for s in STATUS_ORDER]
-
-
-def activation_amount(activation: Activation) -> str:
-    """The amount called, in the pledge's own unit."""
-    if activation.pledge.kind == PledgeKind.RELOCATION:
-        return f"{activation.amount:,.0f} persons"
-    return f"EUR {activation.amount:,.2f}"
 
 
 def _cycle_default(request, form_class):
@@ -333,49 +323,6 @@ def _most_common_kind(*record_lists) -> str:
     return max(PeriodKind.values, key=lambda kind: counts[kind])  # a tie keeps months, listed first
 
 
-def _findings_with_effect(request, state: MemberState) -> list[dict]:
-    """The state's findings, each with the activations it let contributing states decline and, while
-    confirmed, the open activations of its cycle that may still be declined (AMMR Art. 60(3)).
-
-    Counts are for everyone; the activations themselves only for those who may see them (the contributing
-    and benefitting states, the coordinator and auditors).
-    """
-    findings = list(
-        Finding.objects.filter(member_state=state)
-        .select_related("cycle")
-        .annotate(declined_count=Count("declined_activations"))
-        .order_by("-cycle__year", "-created_at", "-id")
-    )
-    visible = activations_visible_to(request.user)
-    declined = defaultdict(list)
-    for activation in visible.filter(finding__member_state=state).order_by("-created_at"):
-        declined[activation.finding_id].append(activation)
-    open_towards = Activation.objects.filter(benefitting_state=state, status__in=OPEN_ACTIVATION)
-    open_counts = {
-        row["pledge__cycle_id"]: row
-        for row in open_towards.values("pledge__cycle_id").annotate(
-            total=Count("pk"), proposed=Count("pk", filter=Q(status=ActivationStatus.PROPOSED))
-        )
-    }
-    open_visible = defaultdict(list)
-    for activation in visible.filter(benefitting_state=state, status__in=OPEN_ACTIVATION).order_by("-created_at"):
-        open_visible[activation.pledge.cycle_id].append(activation)
-    result = []
-    for finding in findings:
-        confirmed = finding.status == FindingStatus.CONFIRMED
-        counts = open_counts.get(finding.cycle_id, {}) if confirmed else {}
-        result.append(
-            {
-                "finding": finding,
-                "declined": [(a, activation_amount(a)) for a in declined[finding.pk]],
-                "open": [(a, activation_amount(a)) for a in open_visible[finding.cycle_id]] if confirmed else [],
-                "open_total": counts.get("total", 0),
-                "open_proposed": counts.get("proposed", 0),
-            }
-        )
-    return result
-
-
 @login_required
 @require_GET
 def state_page(request, code: str):
@@ -414,7 +361,7 @@ def state_page(request, code: str):
             {"plan": plan, "rows": rows_by_plan[plan.pk], "statuses": _status_counts(rows_by_plan[plan.pk])}
             for plan in plans
         ],
-        "findings": _findings_with_effect(request, state),
+        "findings": hooks.findings_with_effect(viewer=request.user, state=state),
         "can_manage": request.user.has_perm("compliance.manage"),
     }
     return render(request, "compliance/state.html", context)
@@ -807,7 +754,9 @@ def finding_edit(request, pk: int):
 
 def _finding_page(request, finding: Finding, *, transition_form=None, status=200):
     effect = next(
-        item for item in _findings_with_effect(request, finding.member_state) if item["finding"].pk == finding.pk
+        item
+        for item in hooks.findings_with_effect(viewer=request.user, state=finding.member_state)
+        if item["finding"].pk == finding.pk
     )
     can_manage = request.user.has_perm("compliance.manage", finding)
     context = {

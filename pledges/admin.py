@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from pledges.models import DeductionRequest, DeductionStatus, Pledge, PledgeStatus
+from pledges.pledging.models import DeductionRequest, DeductionStatus, Pledge, PledgeStatus
 from solidarity.admin import AuditedAdmin
 
 

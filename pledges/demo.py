@@ -10,10 +10,15 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from pledges import services
-from pledges.models import Activation, ForumMeeting, Pledge, PledgeStatus, Position, Topic
-from solidarity.models import MemberState, SolidarityCycle, User
-from solidarity.workflow import save_audited
+from pledges.implementation.models import Activation
+from pledges.implementation.services import activation_propose, activation_transition, fulfilment_record
+from pledges.negotiation.models import ForumMeeting, Position, Topic
+from pledges.negotiation.services import position_create
+from pledges.pledging.models import Pledge, PledgeStatus
+from pledges.pledging.services import pledge_create, pledge_transition
+from solidarity.accounts.models import User
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.workflow import save_audited
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_2026.json"
 REASON = "Demo data (illustrative)"
@@ -44,11 +49,11 @@ def add_pledges(cycle: SolidarityCycle, specs: list[dict], *, summary) -> None:
         }
         official = officials.get(spec["state"])
         if official is not None:
-            pledge = services.pledge_create(
+            pledge = pledge_create(
                 cycle=cycle, kind=spec["kind"], actor=official, reason=REASON, illustrative=True, **values
             )
             if spec.get("submit", True):
-                services.pledge_transition(pledge=pledge, transition="submit", actor=official, reason=REASON)
+                pledge_transition(pledge=pledge, transition="submit", actor=official, reason=REASON)
         else:
             # No demo official of this state: the system records its illustrative pledge as submitted.
             pledge = Pledge(
@@ -70,7 +75,7 @@ def add_activations(cycle: SolidarityCycle, specs: list[dict], *, coordinator: U
     officials = _officials()
     for spec in specs:
         pledge = Pledge.objects.get(cycle=cycle, member_state_id=spec["state"], kind=spec["kind"], status="recorded")
-        activation = services.activation_propose(
+        activation = activation_propose(
             pledge=pledge,
             benefitting_state=MemberState.objects.get(code=spec["benefitting_state"]),
             amount=Decimal(spec["amount"]),
@@ -81,11 +86,9 @@ def add_activations(cycle: SolidarityCycle, specs: list[dict], *, coordinator: U
         official = officials.get(spec["state"])
         if not spec.get("accept") or official is None:
             continue
-        activation = services.activation_transition(
-            activation=activation, transition="accept", actor=official, reason=REASON
-        )
+        activation = activation_transition(activation=activation, transition="accept", actor=official, reason=REASON)
         for fulfilment in spec.get("fulfilments", []):
-            services.fulfilment_record(
+            fulfilment_record(
                 activation=activation,
                 date=datetime.date.fromisoformat(fulfilment["date"]),
                 amount=Decimal(fulfilment["amount"]),
@@ -119,7 +122,7 @@ def add_negotiation(cycle: SolidarityCycle, data: dict, *, coordinator: User, su
     negotiators = {user.username: user for user in User.objects.filter(groups__name="negotiator")}
     for spec in data["positions"]:
         meeting = meetings.get(spec.get("meeting"))
-        services.position_create(
+        position_create(
             cycle=cycle,
             actor=negotiators[spec["recorded_by"]],
             reason=f"Demo data: {spec['source']}",

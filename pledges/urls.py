@@ -3,7 +3,7 @@ from django.urls import include, path
 app_name = "pledges"
 
 urlpatterns = [
-    path("negotiation/", include("pledges.negotiation_urls")),
-    path("implementation/", include("pledges.implementation_urls")),
-    path("", include("pledges.pledge_urls")),
+    path("negotiation/", include("pledges.negotiation.urls")),
+    path("implementation/", include("pledges.implementation.urls")),
+    path("", include("pledges.pledging.urls")),
 ]

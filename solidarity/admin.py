@@ -14,9 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rules.contrib.admin import ObjectPermissionsModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from solidarity.history import stamp
-from solidarity.models import Designation, MemberState, OfficialShare, ReferenceFigure, SolidarityCycle, User
-from solidarity.workflow import save_audited
+from solidarity.accounts.models import User
+from solidarity.domain.models import Designation, MemberState, OfficialShare, ReferenceFigure, SolidarityCycle
+from solidarity.platform.history import stamp
+from solidarity.platform.workflow import save_audited
 
 AUDIT_FIELDS = ("change_reason", "seen_version")
 

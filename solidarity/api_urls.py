@@ -1,17 +1,26 @@
-"""/api/v1/: one router; each app registers its own viewsets."""
+"""/api/v1/: one router; each package registers its own viewsets, in the order of the layers."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from compliance import api as compliance_api
-from pledges import api as pledges_api
-from solidarity import api as solidarity_api
-from solidarity import audit_api
+from pledges.implementation import api as implementation_api
+from pledges.negotiation import api as negotiation_api
+from pledges.pledging import api as pledging_api
+from solidarity.domain import api as cycles_api
+from solidarity.domain import api_scenarios
+from solidarity.platform import audit_api
 
 router = DefaultRouter()
-extra_urls = []
-for app_api in (solidarity_api, pledges_api, compliance_api, audit_api):
-    app_api.register(router)
-    extra_urls += getattr(app_api, "extra_urlpatterns", [])
+for package_api in (
+    cycles_api,
+    api_scenarios,
+    pledging_api,
+    implementation_api,
+    negotiation_api,
+    compliance_api,
+    audit_api,
+):
+    package_api.register(router)
 
-urlpatterns = [*extra_urls, path("", include(router.urls))]
+urlpatterns = [path("", include(router.urls))]

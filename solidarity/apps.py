@@ -1,18 +1,16 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
+
+from solidarity.domain.seed import seed_roles_and_member_states
+from solidarity.platform.integrity import install_append_only_triggers
 
 
 def _install_triggers(sender, using, **kwargs):
-    from solidarity.integrity import install_append_only_triggers
-
     install_append_only_triggers(using=using)
 
 
 def _seed_roles_and_member_states(sender, using, apps=None, **kwargs):
-    from django.apps import apps as global_apps
-
-    from solidarity.seed import seed_roles_and_member_states
-
     apps = apps or global_apps  # flush sends no migration state
 
     try:
@@ -32,4 +30,4 @@ class SolidarityConfig(AppConfig):
         # After every flush too, so an emptied database keeps the roles and the Member States.
         post_migrate.connect(_seed_roles_and_member_states, sender=self, dispatch_uid="solidarity_seed")
         # The log-in signal that keeps the second-factor facts in the session (read by its middleware).
-        from solidarity import accounts  # noqa: F401
+        from solidarity.accounts import security  # noqa: F401

@@ -24,9 +24,10 @@ from django.db import transaction
 
 from compliance import demo as compliance_demo
 from pledges import demo as pledge_demo
-from pledges.models import DeductionArticle, DeductionRequest, DeductionScope
-from pledges.services import deduction_decide
-from solidarity.models import (
+from pledges.pledging.models import DeductionArticle, DeductionRequest, DeductionScope
+from pledges.pledging.services import deduction_decide
+from solidarity.accounts.models import Role, User
+from solidarity.domain.models import (
     CycleStatus,
     Designation,
     DesignationGround,
@@ -35,15 +36,13 @@ from solidarity.models import (
     OfficialShare,
     ReferenceFigure,
     RelocationRounding,
-    Role,
     SolidarityCycle,
-    User,
 )
-from solidarity.services import FigureRow, cycle_create, cycle_transition, cycle_update, designation_set
-from solidarity.services import reference_figures_replace as figures_replace
-from solidarity.workflow import save_audited, validate
+from solidarity.domain.services import FigureRow, cycle_create, cycle_transition, cycle_update, designation_set
+from solidarity.domain.services import reference_figures_replace as figures_replace
+from solidarity.platform.workflow import save_audited, validate
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "domain" / "data"
 DEMO_PASSWORD = "demo-pass-2026"
 REASON = "Demo data"
 

@@ -88,7 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "solidarity.middleware.RequestIdMiddleware",
+    "solidarity.platform.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Idle sessions end; a second factor is asked where one is set up or required (after CSP: its
     # redirects carry the headers too).
-    "solidarity.accounts.AccountSecurityMiddleware",
+    "solidarity.accounts.security.AccountSecurityMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes must come last: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "compliance.context_processors.finding_banner",
+                "pledges.implementation.context_processors.finding_banner",
             ],
         },
     },
@@ -147,7 +147,7 @@ AUTH_USER_MODEL = "solidarity.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "solidarity.accounts.PasswordBackend",
+    "solidarity.accounts.security.PasswordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -248,24 +248,24 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@solidarity.i
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate` header makes a request without credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "solidarity.accounts.TokenAuthentication",
+        "solidarity.accounts.security.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # `?format=csv` exports any list (solidarity.api_renderers.CSVRenderer).
+    # `?format=csv` exports any list (solidarity.platform.renderers.CSVRenderer).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "solidarity.api_renderers.CSVRenderer",
+        "solidarity.platform.renderers.CSVRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "solidarity.api_support.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "solidarity.platform.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "solidarity.api_support.ListFilterBackend",
+        "solidarity.platform.api.ListFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "solidarity.api_schema.RegistryAutoSchema",
-    "EXCEPTION_HANDLER": "solidarity.api_support.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "solidarity.platform.schema.RegistryAutoSchema",
+    "EXCEPTION_HANDLER": "solidarity.platform.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -304,20 +304,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CycleStatusEnum": "solidarity.models.CycleStatus",
-        "DesignationKindEnum": "solidarity.models.DesignationKind",
-        "DesignationGroundEnum": "solidarity.models.DesignationGround",
-        "PledgeStatusEnum": "pledges.models.PledgeStatus",
-        "PledgeKindEnum": "pledges.models.PledgeKind",
-        "ActivationStatusEnum": "pledges.models.ActivationStatus",
-        "DeductionStatusEnum": "pledges.models.DeductionStatus",
-        "OffsetStatusEnum": "pledges.models.OffsetStatus",
+        "CycleStatusEnum": "solidarity.domain.models.CycleStatus",
+        "DesignationKindEnum": "solidarity.domain.models.DesignationKind",
+        "DesignationGroundEnum": "solidarity.domain.models.DesignationGround",
+        "PledgeStatusEnum": "pledges.pledging.models.PledgeStatus",
+        "PledgeKindEnum": "pledges.pledging.models.PledgeKind",
+        "ActivationStatusEnum": "pledges.implementation.models.ActivationStatus",
+        "DeductionStatusEnum": "pledges.pledging.models.DeductionStatus",
+        "OffsetStatusEnum": "pledges.implementation.models.OffsetStatus",
         "FindingStatusEnum": "compliance.models.FindingStatus",
         "ActionPlanStatusEnum": "compliance.models.ActionPlanStatus",
         "PeriodKindEnum": "compliance.models.PeriodKind",
-        "StanceEnum": "pledges.models.Stance",
-        "VisibilityEnum": "pledges.models.Visibility",
-        "ForumLevelEnum": "pledges.models.ForumLevel",
+        "StanceEnum": "pledges.negotiation.models.Stance",
+        "VisibilityEnum": "pledges.negotiation.models.Visibility",
+        "ForumLevelEnum": "pledges.negotiation.models.ForumLevel",
     },
 }
 
@@ -333,6 +333,6 @@ LOGGING = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "solidarity.api_support.RegistryExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "solidarity.platform.api.RegistryExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }

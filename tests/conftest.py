@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from solidarity.models import ReferenceFigure
+from solidarity.domain.models import ReferenceFigure
 from tests.factories import CycleFactory, UserFactory, state
 
-DATA = Path(__file__).resolve().parent.parent / "solidarity" / "data"
+DATA = Path(__file__).resolve().parent.parent / "solidarity" / "domain" / "data"
 
 
 @pytest.fixture(scope="session")

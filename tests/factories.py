@@ -6,8 +6,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
-from pledges.models import Pledge, PledgeKind
-from solidarity.models import MemberState, ReferenceFigure, SolidarityCycle, User
+from pledges.pledging.models import Pledge, PledgeKind
+from solidarity.accounts.models import User
+from solidarity.domain.models import MemberState, ReferenceFigure, SolidarityCycle
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 

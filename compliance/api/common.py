@@ -3,7 +3,7 @@
 from rest_framework import mixins, serializers, viewsets
 
 from compliance.services import compliance_record_create, compliance_record_update
-from solidarity.api_support import ActionPermission, ListFilterBackend, ServiceCreateMixin, VersionedUpdateMixin
+from solidarity.platform.api import ActionPermission, ListFilterBackend, ServiceCreateMixin, VersionedUpdateMixin
 
 READ = "compliance.view"
 MANAGE = "compliance.manage"

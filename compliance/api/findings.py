@@ -8,17 +8,17 @@ from compliance import filters
 from compliance.api.common import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ComplianceRecordViewSet
 from compliance.models import Finding
 from compliance.services import finding_transition
-from solidarity.api import WriteControlFields
-from solidarity.api_support import (
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.api import (
     ETAG,
     IF_MATCH,
     TransitionActionMixin,
     TransitionRequestSerializer,
+    WriteControlFields,
     error_responses,
     request_example,
     with_etag,
 )
-from solidarity.models import MemberState, SolidarityCycle
 
 
 class FindingSerializer(WriteControlFields, serializers.ModelSerializer):

@@ -19,21 +19,22 @@ from compliance.indicators import MEASURED_BY_HAND, MEASURED_FROM_DUBLIN, attach
 from compliance.models import ActionPlan, Benchmark, Measurement
 from compliance.selectors import BenchmarkStatus, benchmarks_with_measurements, expected_value
 from compliance.services import action_plan_transition, compliance_record_create
-from solidarity.api import REASON_HELP, WriteControlFields
-from solidarity.api_support import (
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.api import (
     ETAG,
     IF_MATCH,
+    REASON_HELP,
     ActionPermission,
     ListFilterBackend,
     TransitionActionMixin,
     TransitionRequestSerializer,
+    WriteControlFields,
     error_responses,
     request_example,
     request_reason,
     with_etag,
 )
-from solidarity.models import MemberState, SolidarityCycle
-from solidarity.workflow import require_reason
+from solidarity.platform.workflow import require_reason
 
 # --- Action plans --------------------------------------------------------------------------------------------
 

@@ -13,9 +13,8 @@ from compliance.api.common import (
     decimal_out,
 )
 from compliance.models import DublinPerformance, SecondaryMovementIndicator
-from solidarity.api import WriteControlFields
-from solidarity.api_support import ETAG, IF_MATCH, error_responses, request_example
-from solidarity.models import MemberState
+from solidarity.domain.models import MemberState
+from solidarity.platform.api import ETAG, IF_MATCH, WriteControlFields, error_responses, request_example
 
 PERIOD_FIELDS = ["member_state", "period_kind", "period_start", "period_end"]
 # A record is the figures of one state in one period: what it is about cannot change, only its figures.

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from solidarity.seed import seed_roles_and_member_states
+from solidarity.domain.seed import seed_roles_and_member_states
 
 
 def create_roles_and_states(apps, schema_editor):

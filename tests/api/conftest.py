@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.authtoken.models import Token
 
-from solidarity.models import User
+from solidarity.accounts.models import User
 
 # The demo user of each role (solidarity.demo.DEMO_USERS).
 ROLE_USERS = {

@@ -31,17 +31,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding, Measurement, SecondaryMovementIndicator
-from pledges.models import (
-    Activation,
-    DeductionRequest,
-    ForumMeeting,
-    Fulfilment,
-    Pledge,
-    Position,
-    ResponsibilityOffset,
-    Topic,
-)
-from solidarity.models import Designation, ReferenceFigure, Scenario, SolidarityCycle
+from pledges.implementation.models import Activation, Fulfilment, ResponsibilityOffset
+from pledges.negotiation.models import ForumMeeting, Position, Topic
+from pledges.pledging.models import DeductionRequest, Pledge
+from solidarity.domain.models import Designation, ReferenceFigure, Scenario, SolidarityCycle
 from tests.api.conftest import ROLE_USERS, openapi_document
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "4"))

@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from compliance.models import Benchmark
-from pledges.models import Position
-from solidarity.models import Scenario, SolidarityCycle, User
+from pledges.negotiation.models import Position
+from solidarity.accounts.models import User
+from solidarity.domain.models import Scenario, SolidarityCycle
 from tests.api.conftest import openapi_document
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@ from django.core import mail
 
 from compliance.models import Finding
 from compliance.services import finding_transition
-from pledges import services as pledge_services
-from pledges.models import Pledge
-from solidarity.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from pledges.implementation import services as pledge_services
+from pledges.pledging.models import Pledge
+from solidarity.platform.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db

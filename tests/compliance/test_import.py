@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from compliance import importers
 from compliance.models import DublinPerformance, SecondaryMovementIndicator
 from compliance.services import compliance_record_create, secondary_movement_import
-from solidarity.errors import ValidationFailed
+from solidarity.platform.errors import ValidationFailed
 from tests.factories import state
 
 DATA = Path(__file__).resolve().parent / "data"

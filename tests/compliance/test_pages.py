@@ -25,8 +25,8 @@ from compliance.models import (
     SecondaryMovementIndicator,
 )
 from compliance.services import compliance_record_create, compliance_record_update, finding_transition
-from pledges import services as pledge_services
-from pledges.models import Pledge
+from pledges.implementation import services as pledge_services
+from pledges.pledging.models import Pledge
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from compliance.services import (
     compliance_record_update,
     dublin_performance_import,
 )
-from solidarity.errors import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
+from solidarity.platform.errors import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
 from tests.factories import CycleFactory, state
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,9 @@ import pytest
 from django.urls import reverse
 
 from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding, SecondaryMovementIndicator
-from pledges.models import Activation, DeductionRequest, ForumMeeting, Pledge, Position, Topic
+from pledges.implementation.models import Activation
+from pledges.negotiation.models import ForumMeeting, Position, Topic
+from pledges.pledging.models import DeductionRequest, Pledge
 from tests.e2e.conftest import login
 from tests.e2e.helpers import check_page_and_keyboard
 

@@ -7,7 +7,7 @@ import pytest
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from solidarity.models import User
+from solidarity.accounts.models import User
 from tests.e2e.conftest import check_page, login
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from pledges.models import Pledge
-from pledges.services import activation_propose
-from solidarity.models import MemberState, User
+from pledges.implementation.services import activation_propose
+from pledges.pledging.models import Pledge
+from solidarity.accounts.models import User
+from solidarity.domain.models import MemberState
 from tests.e2e.helpers import (
     activate,
     audit_log_for,

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.text import slugify
 
-from solidarity.models import MemberState, SolidarityCycle
+from solidarity.domain.models import MemberState, SolidarityCycle
 
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 # A named group, or an unnamed one (the admin's history pages): unnamed ones are called _1, _2...

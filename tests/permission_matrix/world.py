@@ -18,14 +18,36 @@ from django.utils import timezone
 
 from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding, SecondaryMovementIndicator
 from compliance.services import compliance_record_create, finding_transition
-from pledges import negotiation_services, services
-from pledges.models import Pledge
-from solidarity.models import DesignationKind, MemberState, OfficialShare, ReferenceFigure, Scenario, SolidarityCycle
-from solidarity.scenarios import scenario_create, scenario_delete
-from solidarity.services import cycle_transition, designation_set
+from pledges.implementation.services import (
+    activation_propose,
+    activation_transition,
+    fulfilment_record,
+    offset_answer,
+    offset_request,
+)
+from pledges.negotiation import services as negotiation_services
+from pledges.negotiation.services import position_create, position_update
+from pledges.pledging.models import Pledge
+from pledges.pledging.services import (
+    deduction_decide,
+    deduction_request,
+    pledge_create,
+    pledge_transition,
+    pledge_update,
+)
+from solidarity.domain.models import (
+    DesignationKind,
+    MemberState,
+    OfficialShare,
+    ReferenceFigure,
+    Scenario,
+    SolidarityCycle,
+)
+from solidarity.domain.scenarios import scenario_create, scenario_delete
+from solidarity.domain.services import cycle_transition, designation_set
 from tests.factories import CycleFactory, UserFactory, state
 
-DATA = Path(__file__).resolve().parents[2] / "solidarity" / "data" / "reference_data_2026.csv"
+DATA = Path(__file__).resolve().parents[2] / "solidarity" / "domain" / "data" / "reference_data_2026.csv"
 REASON = "Permission matrix world"
 STATES = ("BE", "NL")
 OTHER = {"BE": "NL", "NL": "BE"}
@@ -94,25 +116,25 @@ class _Markers:
 
 
 def _pledge(actor, cycle, kind, **values):
-    return services.pledge_create(cycle=cycle, kind=kind, actor=actor, reason=REASON, **values)
+    return pledge_create(cycle=cycle, kind=kind, actor=actor, reason=REASON, **values)
 
 
 def _move(actor, pledge, name):
-    return services.pledge_transition(pledge=pledge, transition=name, actor=actor, reason=REASON)
+    return pledge_transition(pledge=pledge, transition=name, actor=actor, reason=REASON)
 
 
 def _activate(actor, pledge, towards: str, amount):
-    return services.activation_propose(
+    return activation_propose(
         pledge=pledge, benefitting_state=state(towards), amount=amount, actor=actor, reason=REASON
     )
 
 
 def _answer(actor, activation, name, **extra):
-    return services.activation_transition(activation=activation, transition=name, actor=actor, reason=REASON, **extra)
+    return activation_transition(activation=activation, transition=name, actor=actor, reason=REASON, **extra)
 
 
 def _position(actor, topic, meeting, about: str, visibility: str, statement: str, **values):
-    return services.position_create(
+    return position_create(
         cycle=topic.cycle,
         actor=actor,
         reason=REASON,
@@ -197,7 +219,7 @@ def build_world() -> World:
         world.add(_move(official, withdrawn, "withdraw"))
         # Public once recorded, but its first versions (with the marker) were the delegation's own.
         financial = _pledge(official, adopted, "financial", amount_eur="500000", description=mark(code))
-        financial = services.pledge_update(
+        financial = pledge_update(
             pledge=financial,
             changes={"amount_eur": "600000", "description": mark(code)},
             expected_version=financial.version,
@@ -245,7 +267,7 @@ def build_world() -> World:
         world.add(_answer(official, declined, "decline", decline_ground="other", explanation=mark(code)))
         accepted = _answer(official, _activate(coordinator, relocation, "IT", 30), "accept")
         world.add(
-            services.fulfilment_record(
+            fulfilment_record(
                 activation=accepted,
                 date=today,
                 amount=5,
@@ -258,7 +280,7 @@ def build_world() -> World:
         # Between the two delegations.
         world.add(_answer(official, _activate(coordinator, relocation, OTHER[code], 40), "accept"))
 
-        refused = services.deduction_request(
+        refused = deduction_request(
             cycle=adopted,
             article="61",
             scope="partial",
@@ -267,13 +289,13 @@ def build_world() -> World:
             actor=official,
             reason=REASON,
         )
-        world.add(services.deduction_decide(deduction=refused, transition="refuse", actor=coordinator, reason=REASON))
+        world.add(deduction_decide(deduction=refused, transition="refuse", actor=coordinator, reason=REASON))
         world.add(
-            services.deduction_request(
+            deduction_request(
                 cycle=adopted, article="61", scope="full", grounds=mark(code), actor=official, reason=REASON
             )
         )
-        granted = services.deduction_request(
+        granted = deduction_request(
             cycle=pledging,
             article="61",
             scope="partial",
@@ -283,7 +305,7 @@ def build_world() -> World:
             reason=REASON,
         )
         world.add(
-            services.deduction_decide(
+            deduction_decide(
                 deduction=granted,
                 transition="grant_partial",
                 granted_percent="5",
@@ -293,7 +315,7 @@ def build_world() -> World:
             )
         )
 
-        requested = services.offset_request(
+        requested = offset_request(
             cycle=adopted,
             benefitting_state=state("IT"),
             contributing_state=state(code),
@@ -302,12 +324,10 @@ def build_world() -> World:
             reason=REASON,
         )
         world.add(
-            services.offset_answer(
-                offset=requested, transition="refuse", actor=official, reason=REASON, explanation=mark(code)
-            )
+            offset_answer(offset=requested, transition="refuse", actor=official, reason=REASON, explanation=mark(code))
         )
         world.add(
-            services.offset_request(
+            offset_request(
                 cycle=adopted,
                 benefitting_state=state("IT"),
                 contributing_state=state(code),
@@ -317,7 +337,7 @@ def build_world() -> World:
             )
         )
         world.add(
-            services.offset_request(
+            offset_request(
                 cycle=adopted,
                 benefitting_state=state(code),
                 contributing_state=state(OTHER[code]),
@@ -441,7 +461,7 @@ def build_world() -> World:
         world.add(position(code, "shared", mark(code), stance="support"))
         opened = position("IT", "restricted", mark(code), stance="neutral", date=datetime.date(2026, 11, 20))
         world.add(
-            services.position_update(
+            position_update(
                 position=opened,
                 changes={"visibility": "shared", "statement": mark(code)},
                 expected_version=opened.version,

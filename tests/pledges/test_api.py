@@ -10,9 +10,10 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from compliance.models import Finding
-from pledges import services
-from pledges.models import Activation, DeductionRequest, Fulfilment, Pledge, ResponsibilityOffset
-from solidarity.models import Designation, SolidarityCycle
+from pledges.implementation import services
+from pledges.implementation.models import Activation, Fulfilment, ResponsibilityOffset
+from pledges.pledging.models import DeductionRequest, Pledge
+from solidarity.domain.models import Designation, SolidarityCycle
 from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from pledges import services
-from pledges.models import Activation, Fulfilment, Pledge
+from pledges.implementation import services
+from pledges.implementation.models import Activation, Fulfilment
+from pledges.pledging.models import Pledge
 from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 

@@ -12,16 +12,18 @@ from django.utils import timezone
 
 from compliance.models import Finding
 from compliance.services import finding_transition
-from pledges import services
-from pledges.models import (
-    Activation,
-    DeductionRequest,
-    Fulfilment,
-    Pledge,
-    ResponsibilityOffset,
+from pledges.implementation.models import Activation, Fulfilment, ResponsibilityOffset
+from pledges.implementation.services import (
+    activation_propose,
+    activation_transition,
+    fulfilment_record,
+    offset_answer,
+    offset_request,
 )
-from solidarity.models import Designation, SolidarityCycle
-from solidarity.selectors import cycle_fair_shares
+from pledges.pledging.models import DeductionRequest, Pledge
+from pledges.pledging.services import deduction_decide, deduction_request
+from solidarity.domain.models import Designation, SolidarityCycle
+from solidarity.domain.selectors import cycle_fair_shares
 from tests.factories import PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -77,14 +79,14 @@ def be_relocation(cycle):
 @pytest.fixture
 def activation(be_relocation, coordinator):
     """100 of Belgium's 300 relocations activated towards Italy."""
-    return services.activation_propose(
+    return activation_propose(
         pledge=be_relocation, benefitting_state=state("IT"), amount=100, actor=coordinator, reason=REASON
     )
 
 
 @pytest.fixture
 def accepted(activation, be_official):
-    return services.activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
+    return activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
 
 
 def page(response) -> str:
@@ -396,7 +398,7 @@ def test_the_list_is_scoped_to_the_viewers_state(
 
 
 def test_the_list_filters_and_exports(client, coordinator, activation, be_relocation):
-    other = services.activation_propose(
+    other = activation_propose(
         pledge=be_relocation, benefitting_state=state("EL"), amount=50, actor=coordinator, reason=REASON
     )
     as_user(client, coordinator)
@@ -461,7 +463,7 @@ def test_only_officials_request_deductions(request, client, cycle, role):
 
 @pytest.fixture
 def deduction(cycle, be_official, be_under_pressure):
-    return services.deduction_request(
+    return deduction_request(
         cycle=cycle, article="61", scope="full", grounds="Arrivals", actor=be_official, reason=REASON
     )
 
@@ -503,7 +505,7 @@ def test_a_grant_without_the_council_act_is_refused_on_that_field(client, coordi
 
 
 def test_a_decision_in_the_wrong_stage_is_refused_with_a_message(client, coordinator, deduction):
-    services.deduction_decide(deduction=deduction, transition="assess", actor=coordinator, reason=REASON)
+    deduction_decide(deduction=deduction, transition="assess", actor=coordinator, reason=REASON)
     deduction.refresh_from_db()
     as_user(client, coordinator)
     response = decide(client, deduction, transition="assess")
@@ -604,7 +606,7 @@ def test_other_roles_may_not_request_offsets(request, client, cycle, offsets_ope
 
 @pytest.fixture
 def offset(cycle, offsets_open, it_official):
-    return services.offset_request(
+    return offset_request(
         cycle=cycle,
         benefitting_state=state("IT"),
         contributing_state=state("DE"),
@@ -659,7 +661,7 @@ def test_the_benefitting_state_may_not_answer_and_others_do_not_see_the_offset(
 
 
 def test_answering_an_answered_offset_is_refused_with_a_message(client, de_official, coordinator, offset):
-    services.offset_answer(offset=offset, transition="refuse", actor=coordinator, reason=REASON)
+    offset_answer(offset=offset, transition="refuse", actor=coordinator, reason=REASON)
     offset.refresh_from_db()
     as_user(client, de_official)
     response = answer_offset(client, offset, transition="accept")
@@ -670,7 +672,7 @@ def test_answering_an_answered_offset_is_refused_with_a_message(client, de_offic
 
 
 def test_an_overdue_offset_is_marked_and_can_be_filtered(client, coordinator, cycle, offsets_open, today):
-    late = services.offset_request(
+    late = offset_request(
         cycle=cycle,
         benefitting_state=state("IT"),
         contributing_state=state("DE"),
@@ -679,7 +681,7 @@ def test_an_overdue_offset_is_marked_and_can_be_filtered(client, coordinator, cy
         actor=coordinator,
         reason=REASON,
     )
-    on_time = services.offset_request(
+    on_time = offset_request(
         cycle=cycle,
         benefitting_state=state("EL"),
         contributing_state=state("DE"),
@@ -720,11 +722,11 @@ def pool_data(cycle, coordinator, be_official):
         illustrative=True,
         status="recorded",
     )
-    activation = services.activation_propose(
+    activation = activation_propose(
         pledge=relocation, benefitting_state=state("IT"), amount=100, actor=coordinator, reason=REASON
     )
-    services.activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
-    services.fulfilment_record(
+    activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
+    fulfilment_record(
         activation=activation,
         date=timezone.localdate(),
         amount=60,
@@ -848,12 +850,12 @@ def _grow(cycle, coordinator, be_official, times: int) -> None:
             description=f"Equipment {index}",
             status="recorded",
         )
-        activation = services.activation_propose(
+        activation = activation_propose(
             pledge=pledge, benefitting_state=state("IT"), amount="50000", actor=coordinator, reason=REASON
         )
         official = UserFactory(member_state=state(contributor), roles=["official"])
-        services.activation_transition(activation=activation, transition="accept", actor=official, reason=REASON)
-        services.fulfilment_record(
+        activation_transition(activation=activation, transition="accept", actor=official, reason=REASON)
+        fulfilment_record(
             activation=activation,
             date=timezone.localdate(),
             amount="10000",
@@ -862,7 +864,7 @@ def _grow(cycle, coordinator, be_official, times: int) -> None:
             reason=REASON,
         )
         Designation.objects.get_or_create(cycle=cycle, member_state=state(contributor), kind="significant_situation")
-        deduction = services.deduction_request(
+        deduction = deduction_request(
             cycle=cycle,
             article="62",
             scope="partial",
@@ -871,8 +873,8 @@ def _grow(cycle, coordinator, be_official, times: int) -> None:
             actor=official,
             reason=REASON,
         )
-        services.deduction_decide(deduction=deduction, transition="refuse", actor=coordinator, reason=REASON)
-        services.offset_request(
+        deduction_decide(deduction=deduction, transition="refuse", actor=coordinator, reason=REASON)
+        offset_request(
             cycle=cycle,
             benefitting_state=state("IT"),
             contributing_state=state(contributor),
@@ -932,7 +934,7 @@ def test_detail_pages_run_a_constant_number_of_queries(
             assert client.get(url).status_code == 200
         counts[url] = len(captured)
     for index in range(5):
-        services.fulfilment_record(
+        fulfilment_record(
             activation=activation,
             date=timezone.localdate(),
             amount=1,
@@ -947,11 +949,11 @@ def test_detail_pages_run_a_constant_number_of_queries(
 
 def test_every_page_carries_no_inline_script_or_style(client, coordinator, be_official, pool_data, today):
     Designation.objects.create(cycle=pool_data, member_state=state("BE"), kind="under_pressure", ground="arrivals")
-    deduction = services.deduction_request(
+    deduction = deduction_request(
         cycle=pool_data, article="61", scope="full", grounds="Arrivals", actor=be_official, reason=REASON
     )
     PledgeFactory(cycle=pool_data, member_state=state("DE"), kind="relocation", quantity=15000, status="recorded")
-    offset = services.offset_request(
+    offset = offset_request(
         cycle=pool_data,
         benefitting_state=state("IT"),
         contributing_state=state("DE"),

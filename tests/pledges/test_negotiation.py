@@ -3,11 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from pledges import services
-from pledges.models import ForumMeeting, Position, Stance, Topic
-from pledges.selectors import position_matrix, positions_visible_to
-from solidarity.errors import NotPermitted, StaleVersion, ValidationFailed
-from solidarity.models import MemberState
+from pledges.negotiation import services
+from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic
+from pledges.negotiation.selectors import position_matrix, positions_visible_to
+from solidarity.domain.models import MemberState
+from solidarity.platform.errors import NotPermitted, StaleVersion, ValidationFailed
 from tests.factories import CycleFactory, state
 
 pytestmark = pytest.mark.django_db

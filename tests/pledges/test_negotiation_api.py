@@ -11,9 +11,9 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from pledges.models import ForumMeeting, Position, Stance, Topic
-from pledges.services import position_create
-from solidarity.models import MemberState
+from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic
+from pledges.negotiation.services import position_create
+from solidarity.domain.models import MemberState
 from tests.conftest import api_as
 from tests.factories import CycleFactory, UserFactory, state
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from pledges import services
-from pledges.models import ForumMeeting, PledgeKind, Position, Stance, Topic
-from solidarity.models import MemberState
+from pledges.negotiation import services
+from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic
+from pledges.pledging.models import PledgeKind
+from solidarity.domain.models import MemberState
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -268,7 +269,7 @@ def test_state_timeline_lists_each_topic_oldest_first_with_each_change(
 def test_a_long_timeline_comes_in_pages_that_keep_the_change_across_the_break(
     client, pool_size, meetings, be_negotiator, be_official, monkeypatch
 ):
-    monkeypatch.setattr("pledges.negotiation_views.TIMELINE_PAGE_SIZE", 2)
+    monkeypatch.setattr("pledges.negotiation.views.TIMELINE_PAGE_SIZE", 2)
     record(be_negotiator, pool_size, None, "BE", "neutral", date=datetime.date(2025, 11, 1))
     record(be_negotiator, pool_size, meetings[0], "BE", "reserve")
     record(be_negotiator, pool_size, meetings[1], "BE", "strong_support")

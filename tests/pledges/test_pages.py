@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from django.template.defaultfilters import floatformat
 
-from pledges import services
-from pledges.models import Pledge, PledgeKind, PledgeStatus
-from pledges.selectors import fair_share_table
+from pledges.pledging import services
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
+from solidarity.domain.selectors import fair_share_table
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db

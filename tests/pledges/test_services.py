@@ -5,12 +5,27 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from pledges import services
-from pledges.models import Activation, ActivationStatus, DeductionRequest, Fulfilment, Pledge, PledgeStatus
-from pledges.selectors import fair_share_table, offset_eligibility
-from solidarity.errors import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
-from solidarity.models import Designation
-from solidarity.services import cycle_transition
+from pledges.implementation.models import Activation, ActivationStatus, Fulfilment
+from pledges.implementation.selectors import offset_eligibility
+from pledges.implementation.services import (
+    activation_propose,
+    activation_transition,
+    fulfilment_record,
+    offset_answer,
+    offset_request,
+)
+from pledges.pledging.models import DeductionRequest, Pledge, PledgeStatus
+from pledges.pledging.services import (
+    deduction_decide,
+    deduction_request,
+    pledge_create,
+    pledge_transition,
+    pledge_update,
+)
+from solidarity.domain.models import Designation
+from solidarity.domain.selectors import fair_share_table
+from solidarity.domain.services import cycle_transition
+from solidarity.platform.errors import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +50,7 @@ def applied_cycle(cycle_with_figures):
 
 
 def financial(cycle, official, amount="1000000.00", **kwargs):
-    return services.pledge_create(
-        cycle=cycle, kind="financial", amount_eur=amount, actor=official, reason=REASON, **kwargs
-    )
+    return pledge_create(cycle=cycle, kind="financial", amount_eur=amount, actor=official, reason=REASON, **kwargs)
 
 
 # Pledges -----------------------------------------------------------------------------------------------
@@ -88,7 +101,7 @@ def test_only_officials_record_pledges(request, pledging_cycle, role_fixture):
 )
 def test_bad_amounts_get_a_clear_error_and_write_nothing(pledging_cycle, be_official, kind, values, field, code):
     with pytest.raises(ValidationFailed) as error:
-        services.pledge_create(cycle=pledging_cycle, kind=kind, actor=be_official, reason=REASON, **values)
+        pledge_create(cycle=pledging_cycle, kind=kind, actor=be_official, reason=REASON, **values)
     assert (error.value.field, error.value.code) == (field, code)
     assert error.value.message
     assert not Pledge.objects.exists()
@@ -110,9 +123,9 @@ def test_pledges_are_recorded_only_during_the_pledging_exercise(applied_cycle, b
 
 def test_revision_needs_the_current_version_and_keeps_each_version(pledging_cycle, be_official):
     pledge = financial(pledging_cycle, be_official)
-    services.pledge_transition(pledge=pledge, transition="submit", actor=be_official, reason=REASON)
+    pledge_transition(pledge=pledge, transition="submit", actor=be_official, reason=REASON)
     pledge.refresh_from_db()
-    revised = services.pledge_update(
+    revised = pledge_update(
         pledge=pledge,
         changes={"amount_eur": "2000000.00"},
         expected_version=pledge.version,
@@ -127,7 +140,7 @@ def test_revision_needs_the_current_version_and_keeps_each_version(pledging_cycl
         Decimal("2000000.00"),
     ]
     with pytest.raises(StaleVersion) as error:
-        services.pledge_update(
+        pledge_update(
             pledge=pledge, changes={"amount_eur": "5.00"}, expected_version=1, actor=be_official, reason=REASON
         )
     assert "be_official" in error.value.message
@@ -137,11 +150,11 @@ def test_revision_needs_the_current_version_and_keeps_each_version(pledging_cycl
 def test_another_state_cannot_revise_or_submit(pledging_cycle, be_official, nl_official):
     pledge = financial(pledging_cycle, be_official)
     with pytest.raises(NotPermitted):
-        services.pledge_update(
+        pledge_update(
             pledge=pledge, changes={"amount_eur": "1.00"}, expected_version=1, actor=nl_official, reason=REASON
         )
     with pytest.raises(NotPermitted):
-        services.pledge_transition(pledge=pledge, transition="submit", actor=nl_official, reason=REASON)
+        pledge_transition(pledge=pledge, transition="submit", actor=nl_official, reason=REASON)
     pledge.refresh_from_db()
     assert (pledge.status, pledge.amount_eur, pledge.version) == ("draft", Decimal("1000000.00"), 1)
 
@@ -157,7 +170,7 @@ def test_another_state_cannot_revise_or_submit(pledging_cycle, be_official, nl_o
 )
 def test_allowed_pledge_transitions(pledging_cycle, be_official, start, transition, end):
     pledge = PledgeFactory(cycle=pledging_cycle, status=start)
-    pledge = services.pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
+    pledge = pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
     assert pledge.status == end
     assert pledge.history.first().history_transition == transition
 
@@ -169,7 +182,7 @@ def test_allowed_pledge_transitions(pledging_cycle, be_official, start, transiti
 def test_refused_pledge_transitions(pledging_cycle, be_official, start, transition):
     pledge = PledgeFactory(cycle=pledging_cycle, status=start)
     with pytest.raises(TransitionNotAllowed):
-        services.pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
+        pledge_transition(pledge=pledge, transition=transition, actor=be_official, reason=REASON)
     pledge.refresh_from_db()
     assert pledge.status == start
 
@@ -177,7 +190,7 @@ def test_refused_pledge_transitions(pledging_cycle, be_official, start, transiti
 def test_record_is_not_a_user_transition(pledging_cycle, be_official):
     pledge = PledgeFactory(cycle=pledging_cycle, status="submitted")
     with pytest.raises(ValidationFailed):
-        services.pledge_transition(pledge=pledge, transition="record", actor=be_official, reason=REASON)
+        pledge_transition(pledge=pledge, transition="record", actor=be_official, reason=REASON)
 
 
 def test_adoption_records_submitted_pledges_and_reports_drafts(pledging_cycle, coordinator):
@@ -246,7 +259,7 @@ def recorded_relocation(applied_cycle):
 
 
 def test_coordinator_activates_part_of_a_recorded_pledge(recorded_relocation, coordinator):
-    activation = services.activation_propose(
+    activation = activation_propose(
         pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
     )
     recorded_relocation.refresh_from_db()
@@ -258,11 +271,11 @@ def test_coordinator_activates_part_of_a_recorded_pledge(recorded_relocation, co
 
 
 def test_activations_never_exceed_the_pledge(recorded_relocation, coordinator):
-    services.activation_propose(
+    activation_propose(
         pledge=recorded_relocation, benefitting_state=state("IT"), amount=70, actor=coordinator, reason=REASON
     )
     with pytest.raises(Conflict) as error:
-        services.activation_propose(
+        activation_propose(
             pledge=recorded_relocation, benefitting_state=state("EL"), amount=31, actor=coordinator, reason=REASON
         )
     assert error.value.code == "exceeds_pledge"
@@ -280,31 +293,27 @@ def test_the_database_refuses_activations_beyond_the_pledge(recorded_relocation)
 
 def test_only_the_coordinator_activates_and_only_recorded_pledges(applied_cycle, recorded_relocation, be_official):
     with pytest.raises(NotPermitted):
-        services.activation_propose(
+        activation_propose(
             pledge=recorded_relocation, benefitting_state=state("IT"), amount=1, actor=be_official, reason=REASON
         )
     coordinator = UserFactory(roles=["coordinator"])
     draft = PledgeFactory(cycle=applied_cycle, member_state=state("NL"), status="draft")
     with pytest.raises(Conflict):
-        services.activation_propose(
-            pledge=draft, benefitting_state=state("IT"), amount=1, actor=coordinator, reason=REASON
-        )
+        activation_propose(pledge=draft, benefitting_state=state("IT"), amount=1, actor=coordinator, reason=REASON)
     with pytest.raises(ValidationFailed):
-        services.activation_propose(
+        activation_propose(
             pledge=recorded_relocation, benefitting_state=state("BE"), amount=1, actor=coordinator, reason=REASON
         )
 
 
 def test_contributing_state_accepts_and_fulfils(recorded_relocation, coordinator, be_official):
-    activation = services.activation_propose(
+    activation = activation_propose(
         pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
     )
-    activation = services.activation_transition(
-        activation=activation, transition="accept", actor=be_official, reason=REASON
-    )
+    activation = activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
     assert activation.status == ActivationStatus.ACCEPTED
     today = datetime.date.today()
-    services.fulfilment_record(
+    fulfilment_record(
         activation=activation,
         date=today,
         amount=25,
@@ -313,11 +322,11 @@ def test_contributing_state_accepts_and_fulfils(recorded_relocation, coordinator
         reason=REASON,
     )
     with pytest.raises(Conflict) as error:
-        services.fulfilment_record(
+        fulfilment_record(
             activation=activation, date=today, amount=16, evidence_reference="T-2", actor=be_official, reason=REASON
         )
     assert error.value.code == "exceeds_activation"
-    services.fulfilment_record(
+    fulfilment_record(
         activation=activation, date=today, amount=15, evidence_reference="T-2", actor=be_official, reason=REASON
     )
     activation.refresh_from_db()
@@ -326,22 +335,22 @@ def test_contributing_state_accepts_and_fulfils(recorded_relocation, coordinator
 
 
 def test_another_state_cannot_answer_or_fulfil(recorded_relocation, coordinator, nl_official):
-    activation = services.activation_propose(
+    activation = activation_propose(
         pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
     )
     with pytest.raises(NotPermitted):
-        services.activation_transition(activation=activation, transition="accept", actor=nl_official, reason=REASON)
+        activation_transition(activation=activation, transition="accept", actor=nl_official, reason=REASON)
     activation.refresh_from_db()
     assert activation.status == "proposed"
 
 
 def test_decline_frees_the_pledge_and_keeps_its_ground(recorded_relocation, coordinator, be_official):
-    activation = services.activation_propose(
+    activation = activation_propose(
         pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
     )
     with pytest.raises(ValidationFailed):
-        services.activation_transition(activation=activation, transition="decline", actor=be_official, reason=REASON)
-    activation = services.activation_transition(
+        activation_transition(activation=activation, transition="decline", actor=be_official, reason=REASON)
+    activation = activation_transition(
         activation=activation, transition="decline", actor=be_official, reason=REASON, decline_ground="other"
     )
     recorded_relocation.refresh_from_db()
@@ -362,7 +371,7 @@ def test_activation_cap_holds_under_concurrent_requests():
 
     def propose():
         try:
-            services.activation_propose(
+            activation_propose(
                 pledge=pledge, benefitting_state=state("IT"), amount=30, actor=coordinator, reason=REASON
             )
             outcomes.append("ok")
@@ -392,12 +401,12 @@ def designate(cycle, code, kind):
 def test_deduction_needs_the_matching_designation(pledging_cycle):
     at_official = UserFactory(member_state=state("AT"), roles=["official"])
     with pytest.raises(ValidationFailed) as error:
-        services.deduction_request(
+        deduction_request(
             cycle=pledging_cycle, article="62", scope="full", grounds="Pressure", actor=at_official, reason=REASON
         )
     assert error.value.code == "not_designated"
     designate(pledging_cycle, "AT", "significant_situation")
-    deduction = services.deduction_request(
+    deduction = deduction_request(
         cycle=pledging_cycle, article="62", scope="full", grounds="Pressure", actor=at_official, reason=REASON
     )
     assert (deduction.requested_percent, deduction.status) == (Decimal(100), "requested")
@@ -406,7 +415,7 @@ def test_deduction_needs_the_matching_designation(pledging_cycle):
 def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coordinator):
     designate(pledging_cycle, "BE", "significant_situation")
     be_official = UserFactory(member_state=state("BE"), roles=["official"])
-    deduction = services.deduction_request(
+    deduction = deduction_request(
         cycle=pledging_cycle,
         article="62",
         scope="partial",
@@ -416,10 +425,10 @@ def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coor
         reason=REASON,
     )
     with pytest.raises(NotPermitted):
-        services.deduction_decide(deduction=deduction, transition="assess", actor=be_official, reason=REASON)
+        deduction_decide(deduction=deduction, transition="assess", actor=be_official, reason=REASON)
     with pytest.raises(ValidationFailed):
-        services.deduction_decide(deduction=deduction, transition="grant_partial", actor=coordinator, reason=REASON)
-    services.deduction_decide(
+        deduction_decide(deduction=deduction, transition="grant_partial", actor=coordinator, reason=REASON)
+    deduction_decide(
         deduction=deduction,
         transition="grant_partial",
         actor=coordinator,
@@ -440,7 +449,7 @@ def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coor
 def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator):
     it_official = UserFactory(member_state=state("IT"), roles=["official"])
     with pytest.raises(Conflict) as error:
-        services.offset_request(
+        offset_request(
             cycle=pledging_cycle,
             benefitting_state=state("IT"),
             contributing_state=state("FR"),
@@ -451,7 +460,7 @@ def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator):
     assert error.value.code == "offsets_not_open"
     PledgeFactory(cycle=pledging_cycle, member_state=state("DE"), kind="relocation", quantity=15000, status="submitted")
     assert offset_eligibility(pledging_cycle).collective_percent == Decimal("50.00")
-    offset = services.offset_request(
+    offset = offset_request(
         cycle=pledging_cycle,
         benefitting_state=state("IT"),
         contributing_state=state("FR"),
@@ -463,10 +472,10 @@ def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator):
     assert offset.answer_deadline == datetime.date(2026, 7, 31)
     fr_official = UserFactory(member_state=state("FR"), roles=["official"])
     with pytest.raises(ValidationFailed):
-        services.offset_answer(
+        offset_answer(
             offset=offset, transition="accept_partially", applications_accepted=100, actor=fr_official, reason=REASON
         )
-    offset = services.offset_answer(
+    offset = offset_answer(
         offset=offset, transition="accept_partially", applications_accepted=60, actor=fr_official, reason=REASON
     )
     assert (offset.status, offset.applications_accepted) == ("partially_accepted", 60)

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient, APIRequestFactory
 
-from solidarity import accounts
+from solidarity.accounts import security as accounts
 from tests.factories import TEST_PASSWORD, UserFactory, state
 
 pytestmark = pytest.mark.django_db

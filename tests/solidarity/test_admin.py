@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from pledges.models import DeductionRequest, PledgeStatus
-from solidarity.models import Designation, DesignationKind, OfficialShare, SolidarityCycle
+from pledges.pledging.models import DeductionRequest, PledgeStatus
+from solidarity.domain.models import Designation, DesignationKind, OfficialShare, SolidarityCycle
 from tests.factories import PledgeFactory, UserFactory, state
 
 ADMIN_MODELS = [

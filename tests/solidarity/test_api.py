@@ -8,8 +8,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from pledges.models import DeductionRequest, Pledge, PledgeKind
-from solidarity.models import CycleStatus, Designation, OfficialShare, ReferenceFigure, SolidarityCycle
+from pledges.pledging.models import DeductionRequest, Pledge, PledgeKind
+from solidarity.domain.models import CycleStatus, Designation, OfficialShare, ReferenceFigure, SolidarityCycle
 from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, ReferenceFigureFactory, state
 
@@ -567,7 +567,7 @@ NEW_DESIGNATION = {
 
 @pytest.fixture
 def designation(cycle, coordinator):
-    from solidarity.services import designation_set
+    from solidarity.domain.services import designation_set
 
     return designation_set(
         cycle=cycle, member_state=state("EL"), kind="under_pressure", ground="arrivals", actor=coordinator, reason="r"
@@ -610,7 +610,7 @@ def test_a_designation_is_validated(coordinator_api, designation):
 
 @pytest.mark.parametrize("persona", EVERY_ROLE)
 def test_designations_are_listed_and_filtered_for_everyone(request, persona, coordinator, cycle):
-    from solidarity.services import designation_set
+    from solidarity.domain.services import designation_set
 
     other = CycleFactory(year=2026)
     for year_cycle, code, kind in [
@@ -749,7 +749,7 @@ def test_reference_figures_are_not_created_or_deleted_through_the_api(coordinato
 
 
 def make_cycles(count: int, coordinator, *, first_year: int = 2026) -> None:
-    from solidarity.services import designation_set
+    from solidarity.domain.services import designation_set
 
     for year in range(first_year, first_year + count):
         cycle = CycleFactory(year=year)

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from compliance.models import Finding
 from compliance.services import finding_transition
-from pledges import services as pledge_services
-from pledges.models import Pledge
-from solidarity.audit import AuditFilters, Cursor, audit_log_page, audit_sources, object_as_of, source_for
-from solidarity.models import Designation, SolidarityCycle
-from solidarity.workflow import save_audited
+from pledges.pledging import services as pledge_services
+from pledges.pledging.models import Pledge
+from solidarity.domain.models import Designation, SolidarityCycle
+from solidarity.platform.audit import AuditFilters, Cursor, audit_log_page, audit_sources, object_as_of, source_for
+from solidarity.platform.workflow import save_audited
 from tests.conftest import api_as
 from tests.factories import CycleFactory, UserFactory, state
 
@@ -479,7 +479,7 @@ def test_xlsx_export_of_the_filtered_log_parses(trail, auditor):
 
 
 def test_an_export_over_the_cap_is_refused_with_a_message(trail, auditor, monkeypatch):
-    monkeypatch.setattr("solidarity.audit_views.EXPORT_CAP", 3)
+    monkeypatch.setattr("solidarity.platform.audit_views.EXPORT_CAP", 3)
     response = page_as(auditor).get("/audit/", {"format": "csv"})
     assert response.status_code == 400
     assert "More than 3 changes match these filters" in response.content.decode()
@@ -487,7 +487,7 @@ def test_an_export_over_the_cap_is_refused_with_a_message(trail, auditor, monkey
 
 
 def test_export_audit_command_writes_csv_and_xlsx_without_a_cap(trail, tmp_path, monkeypatch):
-    monkeypatch.setattr("solidarity.audit.EXPORT_CAP", 1)
+    monkeypatch.setattr("solidarity.platform.audit.EXPORT_CAP", 1)
     out = io.StringIO()
     call_command(
         "export_audit", str(tmp_path / "log.csv"), "--member-state", "BE", "--model", "pledges.pledge", stdout=out

@@ -7,11 +7,13 @@ from django.db import connection
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
-from pledges.models import Pledge, PledgeKind, PledgeStatus, Position
-from pledges.selectors import position_matrix
-from solidarity.audit import AuditFilters, audit_log_page, audit_sources
-from solidarity.benchmark.seed import TINY, SeedError, seed
-from solidarity.models import CycleStatus, SolidarityCycle, User
+from bench.seed import TINY, SeedError, seed
+from pledges.negotiation.models import Position
+from pledges.negotiation.selectors import position_matrix
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
+from solidarity.accounts.models import User
+from solidarity.domain.models import CycleStatus, SolidarityCycle
+from solidarity.platform.audit import AuditFilters, audit_log_page, audit_sources
 
 pytestmark = [
     pytest.mark.django_db,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pledges.models import Pledge
-from solidarity.models import SolidarityCycle
+from pledges.pledging.models import Pledge
+from solidarity.domain.models import SolidarityCycle
 from tests.factories import CycleFactory, PledgeFactory, state
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,14 @@ from decimal import Decimal
 
 import pytest
 
-from solidarity.fairshare import FairShareError, KeyFigures, KeyParameters, compute_fair_shares, round_relocations
-from solidarity.selectors import cycle_fair_shares
+from solidarity.domain.fairshare import (
+    FairShareError,
+    KeyFigures,
+    KeyParameters,
+    compute_fair_shares,
+    round_relocations,
+)
+from solidarity.domain.selectors import cycle_fair_shares
 
 PARAMS = KeyParameters(reference_relocations=1000, reference_financial_eur=Decimal("20000000.00"))
 

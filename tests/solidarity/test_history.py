@@ -10,9 +10,9 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from rest_framework.test import APIClient
 
-from pledges.models import Pledge
-from solidarity.models import Designation, ReferenceFigure, SolidarityCycle
-from solidarity.services import (
+from pledges.pledging.models import Pledge
+from solidarity.domain.models import Designation, ReferenceFigure, SolidarityCycle
+from solidarity.domain.services import (
     FigureRow,
     cycle_create,
     cycle_transition,

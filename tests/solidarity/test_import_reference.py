@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from solidarity import importers
-from solidarity.models import ReferenceFigure
+from solidarity.domain import importers
+from solidarity.domain.models import ReferenceFigure
 from tests.factories import CycleFactory, ReferenceFigureFactory, UserFactory, state
 
 SAMPLES = Path(__file__).resolve().parent / "data"
-SHIPPED = Path(__file__).resolve().parents[2] / "solidarity" / "data" / "reference_data_2026.csv"
+SHIPPED = Path(__file__).resolve().parents[2] / "solidarity" / "domain" / "data" / "reference_data_2026.csv"
 HEADER = "code,population,population_reference_date,population_source,gdp_eur_million,gdp_reference_year,gdp_source"
 KNOWN = ["BE", "DE", "EL", "LU", "NL", "PT", "DK", "NO"]
 

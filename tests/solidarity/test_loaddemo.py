@@ -10,11 +10,12 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from pledges.models import DeductionRequest
+from pledges.pledging.models import DeductionRequest
+from solidarity.accounts.models import User
 from solidarity.demo import DEMO_PASSWORD, DEMO_USERS
-from solidarity.models import Designation, OfficialShare, ReferenceFigure, SolidarityCycle, User
-from solidarity.selectors import cycle_fair_shares
-from solidarity.services import FigureRow, reference_figures_replace
+from solidarity.domain.models import Designation, OfficialShare, ReferenceFigure, SolidarityCycle
+from solidarity.domain.selectors import cycle_fair_shares
+from solidarity.domain.services import FigureRow, reference_figures_replace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -250,7 +251,8 @@ def test_loads_twice_on_sqlite_when_database_url_is_unset(tmp_path):
 
 
 def test_2026_pledges_are_illustrative_recorded_and_be_pledges_only_money(demo):
-    from pledges.models import Activation, Pledge
+    from pledges.implementation.models import Activation
+    from pledges.pledging.models import Pledge
 
     pledges_2026 = Pledge.objects.filter(cycle__year=2026)
     assert pledges_2026.exists()
@@ -269,7 +271,7 @@ def test_2026_pledges_are_illustrative_recorded_and_be_pledges_only_money(demo):
 
 
 def test_2026_forum_meetings_and_positions_carry_their_sources(demo):
-    from pledges.models import ForumMeeting, Position
+    from pledges.negotiation.models import ForumMeeting, Position
 
     assert sorted(str(m.date) for m in ForumMeeting.objects.filter(cycle__year=2026)) == ["2025-11-18", "2025-11-27"]
     be_nl = Position.objects.filter(member_state__in=["BE", "NL"], topic__title__startswith="Dublin compliance")

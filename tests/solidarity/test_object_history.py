@@ -1,7 +1,7 @@
 import pytest
 
-from pledges import services
-from solidarity.selectors import object_history
+from pledges.pledging import services
+from solidarity.platform.history import object_history
 from tests.factories import CycleFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from django.template.loader import render_to_string
 
-from pledges.models import PledgeKind
-from solidarity.models import DesignationGround, DesignationKind, OfficialShare
-from solidarity.selectors import cycle_fair_shares
-from solidarity.services import designation_set
+from pledges.pledging.models import PledgeKind
+from solidarity.domain.models import DesignationGround, DesignationKind, OfficialShare
+from solidarity.domain.selectors import cycle_fair_shares
+from solidarity.domain.services import designation_set
 from tests.factories import TEST_PASSWORD, CycleFactory, PledgeFactory, UserFactory, state
 
 LOGIN = "/accounts/login/"
@@ -460,7 +460,7 @@ def test_pages_run_a_constant_number_of_queries(
 
 
 def test_export_helpers_keep_text_from_running_as_a_formula_and_refuse_floats():
-    from solidarity import exports
+    from solidarity.platform import exports
 
     columns = ["Name", exports.Column("Amount (EUR)", exports.EUR), "Date"]
     rows = [['=HYPERLINK("http://evil")', Decimal("1234.50"), datetime.date(2026, 6, 12)], ["Plain", None, None]]

@@ -11,10 +11,10 @@ from django.db import DatabaseError, connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from pledges import services
-from pledges.models import Pledge
-from solidarity.history import stamp
-from solidarity.models import User
+from pledges.pledging import services
+from pledges.pledging.models import Pledge
+from solidarity.accounts.models import User
+from solidarity.platform.history import stamp
 from tests.factories import TEST_PASSWORD, CycleFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db

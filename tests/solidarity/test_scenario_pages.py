@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from solidarity.models import Scenario
-from solidarity.scenarios import scenario_create
+from solidarity.domain.models import Scenario
+from solidarity.domain.scenarios import scenario_create
 from tests.factories import UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def form_data(**changes) -> dict:
 
 
 def _key_states():
-    from solidarity.models import MemberState
+    from solidarity.domain.models import MemberState
 
     return MemberState.objects.in_key()
 

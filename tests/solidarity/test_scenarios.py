@@ -16,13 +16,13 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from rest_framework.routers import SimpleRouter
 
-from pledges.models import DeductionRequest
-from pledges.selectors import granted_deductions_percent
-from solidarity import api_scenarios
-from solidarity.errors import NotPermitted, StaleVersion, ValidationFailed
-from solidarity.models import MemberState, ReferenceFigure, Scenario
-from solidarity.scenarios import scenario_create, scenario_delete, scenario_fair_shares, scenario_update
-from solidarity.selectors import cycle_fair_shares
+from pledges.pledging.models import DeductionRequest
+from pledges.pledging.selectors import granted_deductions_percent
+from solidarity.domain import api_scenarios
+from solidarity.domain.models import MemberState, ReferenceFigure, Scenario
+from solidarity.domain.scenarios import scenario_create, scenario_delete, scenario_fair_shares, scenario_update
+from solidarity.domain.selectors import cycle_fair_shares
+from solidarity.platform.errors import NotPermitted, StaleVersion, ValidationFailed
 from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 

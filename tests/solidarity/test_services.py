@@ -5,16 +5,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
-from pledges.models import Pledge, PledgeKind
-from solidarity.errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed, VersionRequired
-from solidarity.models import CycleStatus, Designation, ReferenceFigure, SolidarityCycle
-from solidarity.services import (
+from pledges.pledging.models import Pledge, PledgeKind
+from solidarity.domain.models import CycleStatus, Designation, ReferenceFigure, SolidarityCycle
+from solidarity.domain.services import (
     FigureRow,
     cycle_create,
     cycle_transition,
     cycle_update,
     designation_set,
     reference_figures_replace,
+)
+from solidarity.platform.errors import (
+    NotPermitted,
+    StaleVersion,
+    TransitionNotAllowed,
+    ValidationFailed,
+    VersionRequired,
 )
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 

@@ -8,9 +8,9 @@ from django.db import transaction
 
 from compliance import importers
 from compliance.services import dublin_performance_import, secondary_movement_import
-from solidarity.errors import DomainError
-from solidarity.models import MemberState
-from solidarity.workflow import require_reason
+from solidarity.domain.models import MemberState
+from solidarity.platform.errors import DomainError
+from solidarity.platform.workflow import require_reason
 
 
 class _DryRun(Exception):

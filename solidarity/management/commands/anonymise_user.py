@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from solidarity.models import User
-from solidarity.privacy import PrivacyError, anonymise_user, pseudonym_for
+from solidarity.accounts.models import User
+from solidarity.accounts.privacy import PrivacyError, anonymise_user, pseudonym_for
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from solidarity import exports
-from solidarity.audit import EXPORT_HEADERS, AuditFilterForm, export_row, iter_audit_log
+from solidarity.platform import exports
+from solidarity.platform.audit import EXPORT_HEADERS, AuditFilterForm, export_row, iter_audit_log
 
 FILTER_OPTIONS = ("model", "object_id", "user", "member_state", "date_after", "date_before", "transition")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"

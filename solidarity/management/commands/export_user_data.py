@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from solidarity.models import User
-from solidarity.privacy import export_user_data
+from solidarity.accounts.models import User
+from solidarity.accounts.privacy import export_user_data
 
 
 class Command(BaseCommand):

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from solidarity import importers
-from solidarity.errors import DomainError
-from solidarity.models import CycleStatus, MemberState, ReferenceFigure, SolidarityCycle
-from solidarity.services import reference_figures_replace
-from solidarity.workflow import require_reason
+from solidarity.domain import importers
+from solidarity.domain.models import CycleStatus, MemberState, ReferenceFigure, SolidarityCycle
+from solidarity.domain.services import reference_figures_replace
+from solidarity.platform.errors import DomainError
+from solidarity.platform.workflow import require_reason
 
 KEY_FIGURES = ("population", "gdp_eur_million")
 

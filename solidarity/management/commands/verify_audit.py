@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from solidarity.integrity import install_append_only_triggers, verify_append_only
+from solidarity.platform.integrity import install_append_only_triggers, verify_append_only
 
 
 class Command(BaseCommand):

@@ -1,0 +1,374 @@
+"""Reusable reads of the pool in implementation: totals by kind, activated and fulfilled, pace per state.
+
+Every aggregate counts only the pledges its viewer may read (``PledgeQuerySet.visible_to``): before the Council act
+(AMMR Art. 57) a delegation sees its own state's pledges only, the coordinator and auditors see all. Each
+function runs a fixed number of queries, whatever the number of pledges or activations.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from pledges.implementation.models import Activation, ActivationStatus
+from pledges.implementation.selectors import OffsetEligibility
+from pledges.pledging.models import CENT, Pledge, PledgeKind, sees_every_state_pledges
+from solidarity.domain.fairshare import FairShareError
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.domain.selectors import FairShareRow, fair_share_table
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+KIND_UNITS = {PledgeKind.RELOCATION: "persons", PledgeKind.FINANCIAL: "EUR", PledgeKind.ALTERNATIVE: "EUR"}
+
+
+def _percent(part: Decimal, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _whole(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def relocation_equivalent(kind: str, amount, cycle: SolidarityCycle) -> Decimal:
+    """``amount`` of a measure of ``kind`` (persons or euros) in relocations, by the cycle's one rule."""
+    if kind == PledgeKind.RELOCATION:
+        return cycle.relocation_equivalent(relocations=amount)
+    return cycle.relocation_equivalent(euros=amount)
+
+
+def sees_every_pledge(cycle: SolidarityCycle, viewer) -> bool:
+    return sees_every_state_pledges(viewer, cycle)
+
+
+@dataclass
+class _Tally:
+    pledges: int = 0
+    illustrative: int = 0
+    pledged: Decimal = ZERO
+    activated: Decimal = ZERO
+    fulfilled: Decimal = ZERO
+    declined: int = 0
+    activations: int = 0
+
+
+def pledged_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:
+    """Counted pledges (submitted or recorded) the viewer may read, by (state code, kind). One query."""
+    rows = (
+        Pledge.objects.counted()
+        .visible_to(viewer, cycle=cycle)
+        .values("member_state_id", "kind")
+        .annotate(
+            pledges=Count("id"),
+            illustrative=Count("id", filter=Q(illustrative=True)),
+            persons=Sum("quantity"),
+            euros=Sum("amount_eur"),
+        )
+        .order_by()
+    )
+    tallies = {}
+    for row in rows:
+        measure = row["persons"] if row["kind"] == PledgeKind.RELOCATION else row["euros"]
+        tallies[(row["member_state_id"], row["kind"])] = _Tally(
+            pledges=row["pledges"], illustrative=row["illustrative"], pledged=Decimal(measure or 0)
+        )
+    return tallies
+
+
+def activated_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:
+    """Activations of the pledges the viewer may read, by (contributing state, kind): live amount called,
+    fulfilled, and how many were declined. One query."""
+    visible = Pledge.objects.visible_to(viewer, cycle=cycle).values("pk")
+    declined = Q(status=ActivationStatus.DECLINED)
+    rows = (
+        Activation.objects.filter(pledge__in=visible)
+        .values("pledge__member_state_id", "pledge__kind")
+        .annotate(
+            activations=Count("id", filter=~declined),
+            declined=Count("id", filter=declined),
+            activated=Sum("amount", filter=~declined),
+            fulfilled=Sum("fulfilled"),
+        )
+        .order_by()
+    )
+    return {
+        (row["pledge__member_state_id"], row["pledge__kind"]): _Tally(
+            activations=row["activations"],
+            declined=row["declined"],
+            activated=row["activated"] or ZERO,
+            fulfilled=row["fulfilled"] or ZERO,
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    """What the pool holds of one kind of measure (AMMR Art. 56(2)), in its own unit and in relocations."""
+
+    kind: str
+    label: str
+    unit: str
+    pledges: int
+    illustrative: int
+    pledged: Decimal | int  # persons for relocations, euros otherwise
+    activated: Decimal | int
+    fulfilled: Decimal | int
+    declined: int
+    relocation_equivalent: Decimal
+    activated_equivalent: Decimal
+    fulfilled_equivalent: Decimal
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Pledged against one of the pool's reference numbers."""
+
+    key: str
+    label: str
+    unit: str
+    pledged: Decimal | int
+    reference: Decimal | int
+    percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class StateImplementation:
+    """One state's line of the dashboard: the fair-share row, and how far its pledges are implemented."""
+
+    fair: FairShareRow
+    illustrative: int
+    activated_equivalent: Decimal
+    fulfilled_equivalent: Decimal
+    fulfilled_percent: Decimal | None  # of its pledged relocation equivalent
+    pace: str  # one of PACE_LABELS
+
+    @property
+    def member_state(self) -> MemberState:
+        return self.fair.member_state
+
+    @property
+    def pace_label(self) -> str:
+        return PACE_LABELS[self.pace]
+
+
+PACE_ON_PACE = "on_pace"
+PACE_BEHIND = "behind"
+PACE_NOT_STARTED = "not_started"
+PACE_NO_DATES = "no_dates"
+PACE_NO_PLEDGE = "no_pledge"
+PACE_HIDDEN = "hidden"
+PACE_LABELS = {
+    PACE_ON_PACE: "On pace",
+    PACE_BEHIND: "Behind",
+    PACE_NOT_STARTED: "Implementation year not started",
+    PACE_NO_DATES: "Dates not recorded",
+    PACE_NO_PLEDGE: "No pledge",
+    PACE_HIDDEN: "Not public yet",
+}
+
+
+def elapsed_percent(cycle: SolidarityCycle, *, today: datetime.date | None = None) -> Decimal | None:
+    """Share of the implementation year gone by, from ``applies_from`` to ``implementation_deadline``.
+
+    Non-financial pledges are implemented before the end of the year, each state in proportion to its
+    overall pledge (AMMR Art. 60(3)): this is the yardstick a state's fulfilled share is set against.
+    """
+    start, end = cycle.applies_from, cycle.implementation_deadline
+    if start is None or end is None or end <= start:
+        return None
+    today = today or timezone.localdate()
+    elapsed = min(max((today - start).days, 0), (end - start).days)
+    return _percent(Decimal(elapsed), (end - start).days)
+
+
+def pace(*, visible: bool, pledged: Decimal, fulfilled_percent: Decimal | None, elapsed: Decimal | None) -> str:
+    if not visible:
+        return PACE_HIDDEN
+    if not pledged:
+        return PACE_NO_PLEDGE
+    if elapsed is None:
+        return PACE_NO_DATES
+    if elapsed == 0:
+        return PACE_NOT_STARTED
+    return PACE_ON_PACE if fulfilled_percent >= elapsed else PACE_BEHIND
+
+
+@dataclass(frozen=True)
+class PoolOverview:
+    cycle: SolidarityCycle
+    kinds: list[KindTotal]
+    progress: list[Progress]
+    relocation_equivalent: Decimal
+    activated_equivalent: Decimal
+    fulfilled_equivalent: Decimal
+    illustrative_pledges: int
+    partial: bool  # the viewer does not see every state's pledges
+    elapsed_percent: Decimal | None
+    states: list[StateImplementation] = field(default_factory=list)
+    key_error: Exception | None = None  # the fair-share key does not compute: no per-state table
+
+    @property
+    def fulfilled_percent(self) -> Decimal | None:
+        return _percent(self.fulfilled_equivalent, self.relocation_equivalent)
+
+
+def pool_overview(cycle: SolidarityCycle, *, viewer, today: datetime.date | None = None) -> PoolOverview:
+    """Everything the pool dashboard shows, in a constant number of queries.
+
+    Pledged totals by kind against the reference numbers (Art. 57), the relocation equivalent, and per state
+    the fair share, the pledges, what was activated (Art. 60(2)) and fulfilled, and the pace (Art. 60(3)).
+    """
+    pledged = pledged_by_state_and_kind(cycle, viewer=viewer)
+    activated = activated_by_state_and_kind(cycle, viewer=viewer)
+
+    kinds = []
+    for kind in PledgeKind:
+        tally = _Tally()
+        for source in (pledged, activated):
+            for (_, row_kind), row in source.items():
+                if row_kind != kind:
+                    continue
+                tally.pledges += row.pledges
+                tally.illustrative += row.illustrative
+                tally.pledged += row.pledged
+                tally.activated += row.activated
+                tally.fulfilled += row.fulfilled
+                tally.declined += row.declined
+        # Persons are whole; euros keep their cents.
+        measure = _whole if kind == PledgeKind.RELOCATION else Decimal
+        kinds.append(
+            KindTotal(
+                kind=kind,
+                label=kind.label,
+                unit=KIND_UNITS[kind],
+                pledges=tally.pledges,
+                illustrative=tally.illustrative,
+                pledged=measure(tally.pledged),
+                activated=measure(tally.activated),
+                fulfilled=measure(tally.fulfilled),
+                declined=tally.declined,
+                relocation_equivalent=relocation_equivalent(kind, tally.pledged, cycle),
+                activated_equivalent=relocation_equivalent(kind, tally.activated, cycle),
+                fulfilled_equivalent=relocation_equivalent(kind, tally.fulfilled, cycle),
+            )
+        )
+    by_kind = {total.kind: total for total in kinds}
+    persons = by_kind[PledgeKind.RELOCATION].pledged
+    euros = by_kind[PledgeKind.FINANCIAL].pledged + by_kind[PledgeKind.ALTERNATIVE].pledged
+    # Converted once, as the fair-share table does, so the pool total and the sum of its rows agree.
+    equivalent = cycle.relocation_equivalent(relocations=persons, euros=euros)
+    progress = [
+        Progress(
+            "relocations",
+            "Relocations pledged",
+            "persons",
+            persons,
+            cycle.reference_relocations,
+            _percent(persons, cycle.reference_relocations),
+        ),
+        Progress(
+            "euros",
+            "Euros pledged (financial and alternative measures)",
+            "EUR",
+            euros,
+            cycle.reference_financial_eur,
+            _percent(euros, cycle.reference_financial_eur),
+        ),
+        Progress(
+            "equivalent",
+            "All pledges in relocation equivalents",
+            "relocations",
+            equivalent,
+            cycle.reference_relocations,
+            _percent(equivalent, cycle.reference_relocations),
+        ),
+    ]
+    elapsed = elapsed_percent(cycle, today=today)
+    overview = dict(
+        cycle=cycle,
+        kinds=kinds,
+        progress=progress,
+        relocation_equivalent=equivalent,
+        activated_equivalent=sum((total.activated_equivalent for total in kinds), ZERO),
+        fulfilled_equivalent=sum((total.fulfilled_equivalent for total in kinds), ZERO),
+        illustrative_pledges=sum(total.illustrative for total in kinds),
+        partial=not sees_every_pledge(cycle, viewer),
+        elapsed_percent=elapsed,
+    )
+    try:
+        fair_rows = fair_share_table(cycle, viewer=viewer)
+    except FairShareError as error:
+        return PoolOverview(**overview, key_error=error)
+
+    states = []
+    for row in fair_rows:
+        code = row.member_state.code
+        visible = row.pledges_visible
+        done = {"activated": ZERO, "fulfilled": ZERO, "illustrative": 0}
+        for kind in PledgeKind:
+            activity = activated.get((code, kind))
+            if activity is not None and visible:
+                done["activated"] += relocation_equivalent(kind, activity.activated, cycle)
+                done["fulfilled"] += relocation_equivalent(kind, activity.fulfilled, cycle)
+            pledge_tally = pledged.get((code, kind))
+            if pledge_tally is not None and visible:
+                done["illustrative"] += pledge_tally.illustrative
+        fulfilled_percent = _percent(done["fulfilled"], row.pledged_relocation_equivalent) if visible else None
+        states.append(
+            StateImplementation(
+                fair=row,
+                illustrative=done["illustrative"],
+                activated_equivalent=done["activated"],
+                fulfilled_equivalent=done["fulfilled"],
+                fulfilled_percent=fulfilled_percent,
+                pace=pace(
+                    visible=visible,
+                    pledged=row.pledged_relocation_equivalent,
+                    fulfilled_percent=fulfilled_percent,
+                    elapsed=elapsed,
+                ),
+            )
+        )
+    return PoolOverview(**overview, states=states)
+
+
+@dataclass(frozen=True)
+class StateOffsetEligibility:
+    """Art. 63(2): a contributing state that pledged 50 % or more of its fair share as relocations."""
+
+    member_state: MemberState
+    fair_share_relocations: int
+    pledged_relocations: int
+    percent: Decimal | None
+
+    @property
+    def threshold_met(self) -> bool:
+        return self.percent is not None and self.percent >= OffsetEligibility.THRESHOLD
+
+
+def offset_eligibility_by_state(cycle: SolidarityCycle, *, viewer) -> list[StateOffsetEligibility]:
+    """The Art. 63(2) test for every state in the key whose pledges the viewer may read.
+
+    The same figures as ``offset_eligibility`` (counted relocation pledges against the fair share before
+    deductions), for all states at once from the fair-share table: a constant number of queries.
+    """
+    rows = []
+    for row in fair_share_table(cycle, viewer=viewer):
+        if row.fair_share is None or not row.pledges_visible:
+            continue
+        relocations = row.fair_share.relocations
+        rows.append(
+            StateOffsetEligibility(
+                member_state=row.member_state,
+                fair_share_relocations=relocations,
+                pledged_relocations=row.pledged_relocations,
+                percent=_percent(row.pledged_relocations, relocations),
+            )
+        )
+    return rows

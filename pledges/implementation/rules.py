@@ -1,0 +1,28 @@
+"""Who may activate, answer, fulfil and offset (AMMR Arts 60, 63, 69)."""
+
+import rules
+
+from pledges.pledging.rules import own_state_official, sees_all_pledges
+from solidarity.accounts.rules import (
+    acts_for_object_state,
+    delegation_of,
+    is_coordinator,
+    is_official,
+)
+
+
+@rules.predicate
+def acts_for_benefitting_state(user, obj) -> bool:
+    return bool(delegation_of(user)) and delegation_of(user) == getattr(obj, "benefitting_state_id", None)
+
+
+rules.add_perm("pledges.propose_activation", is_coordinator)
+rules.add_perm("pledges.answer_activation", own_state_official)
+rules.add_perm("pledges.record_fulfilment", own_state_official)
+rules.add_perm("pledges.view_activation", sees_all_pledges | acts_for_object_state | acts_for_benefitting_state)
+
+rules.add_perm("pledges.request_offset", (is_official & acts_for_benefitting_state) | is_coordinator)
+rules.add_perm("pledges.answer_offset", own_state_official | is_coordinator)
+rules.add_perm(
+    "pledges.view_responsibilityoffset", sees_all_pledges | acts_for_object_state | acts_for_benefitting_state
+)

@@ -1,0 +1,152 @@
+"""Reusable reads of the pool's implementation: activations, offsets and the findings that bear on them."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+
+from compliance.models import Finding, FindingStatus
+from pledges.implementation.models import Activation, ActivationStatus, ResponsibilityOffset
+from pledges.pledging.models import CENT, Pledge, PledgeKind
+from solidarity.accounts.rules import is_auditor, is_coordinator
+from solidarity.domain.fairshare import FairShareError
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.domain.selectors import cycle_fair_shares
+
+
+def activations_visible_to(user, queryset=None):
+    queryset = Activation.objects.all() if queryset is None else queryset
+    queryset = queryset.select_related("pledge__cycle", "pledge__member_state", "benefitting_state")
+    if is_coordinator(user) or is_auditor(user):
+        return queryset
+    if not user.member_state_id:
+        return queryset.none()
+    return queryset.filter(
+        Q(pledge__member_state_id=user.member_state_id) | Q(benefitting_state_id=user.member_state_id)
+    )
+
+
+def offsets_visible_to(user, queryset=None):
+    queryset = ResponsibilityOffset.objects.all() if queryset is None else queryset
+    queryset = queryset.select_related("cycle", "benefitting_state", "contributing_state")
+    if is_coordinator(user) or is_auditor(user):
+        return queryset
+    if not user.member_state_id:
+        return queryset.none()
+    return queryset.filter(Q(benefitting_state_id=user.member_state_id) | Q(contributing_state_id=user.member_state_id))
+
+
+@dataclass(frozen=True)
+class OffsetEligibility:
+    """Whether responsibility offsets may be requested (AMMR Art. 63(1)-(2))."""
+
+    pledged_relocations: int
+    proposal_relocations: int | None
+    collective_percent: Decimal | None
+    collective_threshold_met: bool
+    contributing_state_percent: Decimal | None
+    contributing_state_threshold_met: bool
+
+    THRESHOLD = Decimal(50)
+
+    @property
+    def may_request(self) -> bool:
+        return self.collective_threshold_met or self.contributing_state_threshold_met
+
+    @property
+    def explanation(self) -> str:
+        if self.collective_threshold_met:
+            return (
+                f"Relocation pledges reach {self.collective_percent} % of the proposal's "
+                f"{self.proposal_relocations:,}: offsets may be requested (Art. 63(1))."
+            )
+        if self.contributing_state_threshold_met:
+            return (
+                f"The contributing state pledged {self.contributing_state_percent} % of its fair share as relocations: "
+                "it may take offsets (Art. 63(2))."
+            )
+        collective = (
+            "unknown (no proposal recorded)" if self.collective_percent is None else f"{self.collective_percent} %"
+        )
+        return (
+            f"Offsets are not open: relocation pledges reach {collective} of the proposal's relocations, "
+            "below the 50 % of Art. 63(1), and the contributing state has not pledged 50 % of its fair share "
+            "as relocations (Art. 63(2))."
+        )
+
+
+def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberState | None = None) -> OffsetEligibility:
+    totals = Pledge.objects.for_cycle(cycle).counted().filter(kind=PledgeKind.RELOCATION)
+    pledged = totals.aggregate(total=Sum("quantity"))["total"] or 0
+    proposal = cycle.proposal_relocations or None
+    collective = (Decimal(pledged) * 100 / proposal).quantize(CENT, ROUND_HALF_UP) if proposal else None
+    state_percent = None
+    if contributing_state is not None and contributing_state.bound_by_solidarity:
+        state_pledged = totals.filter(member_state=contributing_state).aggregate(total=Sum("quantity"))["total"] or 0
+        try:
+            fair = cycle_fair_shares(cycle).get(contributing_state.pk)
+        except FairShareError:
+            fair = None
+        if fair and fair.relocations:
+            state_percent = (Decimal(state_pledged) * 100 / fair.relocations).quantize(CENT, ROUND_HALF_UP)
+    threshold = OffsetEligibility.THRESHOLD
+    return OffsetEligibility(
+        pledged_relocations=pledged,
+        proposal_relocations=proposal,
+        collective_percent=collective,
+        collective_threshold_met=collective is not None and collective >= threshold,
+        contributing_state_percent=state_percent,
+        contributing_state_threshold_met=state_percent is not None and state_percent >= threshold,
+    )
+
+
+def activation_amount(activation: Activation) -> str:
+    """The amount called, in the pledge's own unit."""
+    if activation.pledge.kind == PledgeKind.RELOCATION:
+        return f"{activation.amount:,.0f} persons"
+    return f"EUR {activation.amount:,.2f}"
+
+
+def findings_with_effect(*, viewer, state: MemberState) -> list[dict]:
+    """The ``compliance.hooks.findings_with_effect`` hook: the state's findings, each with the activations it
+    let contributing states decline and, while
+    confirmed, the open activations of its cycle that may still be declined (AMMR Art. 60(3)).
+
+    Counts are for everyone; the activations themselves only for those who may see them (the contributing
+    and benefitting states, the coordinator and auditors).
+    """
+    findings = list(
+        Finding.objects.filter(member_state=state)
+        .select_related("cycle")
+        .annotate(declined_count=Count("declined_activations"))
+        .order_by("-cycle__year", "-created_at", "-id")
+    )
+    visible = activations_visible_to(viewer)
+    declined = defaultdict(list)
+    for activation in visible.filter(finding__member_state=state).order_by("-created_at"):
+        declined[activation.finding_id].append(activation)
+    open_towards = Activation.objects.filter(benefitting_state=state).open()
+    open_counts = {
+        row["pledge__cycle_id"]: row
+        for row in open_towards.values("pledge__cycle_id").annotate(
+            total=Count("pk"), proposed=Count("pk", filter=Q(status=ActivationStatus.PROPOSED))
+        )
+    }
+    open_visible = defaultdict(list)
+    for activation in visible.filter(benefitting_state=state).open().order_by("-created_at"):
+        open_visible[activation.pledge.cycle_id].append(activation)
+    result = []
+    for finding in findings:
+        confirmed = finding.status == FindingStatus.CONFIRMED
+        counts = open_counts.get(finding.cycle_id, {}) if confirmed else {}
+        result.append(
+            {
+                "finding": finding,
+                "declined": [(a, activation_amount(a)) for a in declined[finding.pk]],
+                "open": [(a, activation_amount(a)) for a in open_visible[finding.cycle_id]] if confirmed else [],
+                "open_total": counts.get("total", 0),
+                "open_proposed": counts.get("proposed", 0),
+            }
+        )
+    return result

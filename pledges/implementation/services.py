@@ -1,0 +1,214 @@
+"""Every write to pledges and what hangs on them: activations, fulfilment, deductions, offsets."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.services import require_confirmed_finding
+from pledges.implementation.models import Activation, ActivationStatus, DeclineGround, Fulfilment, ResponsibilityOffset
+from pledges.implementation.selectors import offset_eligibility
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
+from pledges.pledging.services import _euros, _whole_persons
+from solidarity.domain.models import CycleStatus, MemberState, SolidarityCycle
+from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited
+
+OFFSET_ANSWER_DAYS = 30  # AMMR Art. 69: the requested state answers within 30 days
+
+
+def _pledge_unit_amount(pledge: Pledge, value, *, field: str = "amount") -> Decimal:
+    if pledge.kind == PledgeKind.RELOCATION:
+        amount = Decimal(_whole_persons(value, field=field))
+    else:
+        amount = _euros(value, field=field)
+    if amount <= 0:
+        raise ValidationFailed("The amount must be above zero.", code="not_positive", field=field)
+    return amount
+
+
+def activation_propose(*, pledge: Pledge, benefitting_state: MemberState, amount, actor, reason: str) -> Activation:
+    """The coordinator calls part of a recorded pledge towards a benefitting state (AMMR Art. 60(2))."""
+    reason = require_reason(reason)
+    if not actor.has_perm("pledges.propose_activation"):
+        raise NotPermitted("Only the coordinator proposes activations.")
+    with transaction.atomic():
+        # The pledge row is the lock that serialises every activation against the same pledge.
+        locked = lock(Pledge, pledge.pk)
+        if locked.status != PledgeStatus.RECORDED or locked.cycle.status not in (
+            CycleStatus.ADOPTED,
+            CycleStatus.IN_APPLICATION,
+        ):
+            raise Conflict(
+                "Only a pledge recorded by the Council act, in a cycle in application, can be activated.",
+                code="pledge_not_activatable",
+            )
+        if benefitting_state.pk == locked.member_state_id:
+            raise ValidationFailed(
+                "A state does not implement its pledge towards itself (Art. 60(3)).",
+                code="benefitting_self",
+                field="benefitting_state",
+            )
+        value = _pledge_unit_amount(locked, amount)
+        remaining = locked.measure - locked.activated
+        if value > remaining:
+            raise Conflict(
+                f"Only {remaining:,} of this pledge remain to be activated; {value:,} was asked.",
+                code="exceeds_pledge",
+                field="amount",
+                extra={"remaining": str(remaining)},
+            )
+        activation = Activation(pledge=locked, benefitting_state=benefitting_state, amount=value, proposed_by=actor)
+        save_audited(activation, actor=actor, reason=reason, bump_version=False)
+        locked.activated += value
+        save_audited(locked, actor=actor, reason=reason, transition="activate")
+    return activation
+
+
+def activation_transition(
+    *,
+    activation: Activation,
+    transition: str,
+    actor,
+    reason: str,
+    decline_ground: str = "",
+    explanation: str = "",
+) -> Activation:
+    """The contributing state accepts or declines an activation; a decline frees that part of the pledge."""
+    with transaction.atomic():
+        pledge = lock(Pledge, activation.pledge_id)
+        locked = lock(Activation, activation.pk)
+        if transition == "decline" and actor.has_perm("pledges.answer_activation", locked):
+            if decline_ground not in DeclineGround.values:
+                raise ValidationFailed(
+                    "Give the ground of the decline.", code="decline_ground_required", field="decline_ground"
+                )
+            if decline_ground == DeclineGround.SYSTEMIC_SHORTCOMINGS:
+                locked.finding = require_confirmed_finding(activation=locked)
+            locked.decline_ground = decline_ground
+            locked.decline_explanation = explanation.strip()
+        apply_transition(
+            locked,
+            name=transition,
+            allowed=Activation.USER_TRANSITIONS,
+            permission="pledges.answer_activation",
+            actor=actor,
+            reason=reason,
+        )
+        if locked.status == ActivationStatus.DECLINED:
+            pledge.activated -= locked.amount
+            save_audited(pledge, actor=actor, reason=reason, transition="release")
+    return locked
+
+
+def fulfilment_record(
+    *, activation: Activation, date: datetime.date, amount, evidence_reference: str, actor, reason: str
+) -> Fulfilment:
+    """Record what was carried out; the activation is fulfilled when the whole amount is (AMMR Art. 60(3))."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        locked = lock(Activation, activation.pk)
+        if not actor.has_perm("pledges.record_fulfilment", locked):
+            raise NotPermitted("Only an official of the contributing state records its fulfilment.")
+        if locked.status != ActivationStatus.ACCEPTED:
+            raise Conflict(
+                f"Fulfilment is recorded on an accepted activation; this one is {locked.get_status_display().lower()}.",
+                code="activation_not_accepted",
+            )
+        value = _pledge_unit_amount(locked.pledge, amount)
+        if date > timezone.localdate():
+            raise ValidationFailed(
+                "Fulfilment is recorded once carried out, not ahead.", code="in_future", field="date"
+            )
+        evidence_reference = (evidence_reference or "").strip()
+        if not evidence_reference:
+            raise ValidationFailed(
+                "Give a reference to the evidence (transfer record, payment order...).",
+                code="required",
+                field="evidence_reference",
+            )
+        remaining = locked.amount - locked.fulfilled
+        if value > remaining:
+            raise Conflict(
+                f"Only {remaining:,} of this activation remain to be fulfilled; {value:,} was given.",
+                code="exceeds_activation",
+                field="amount",
+                extra={"remaining": str(remaining)},
+            )
+        fulfilment = Fulfilment(
+            activation=locked, date=date, amount=value, evidence_reference=evidence_reference, recorded_by=actor
+        )
+        save_audited(fulfilment, actor=actor, reason=reason, bump_version=False)
+        locked.fulfilled += value
+        transition = ""
+        if locked.fulfilled == locked.amount:
+            locked.complete()
+            transition = "complete"
+        save_audited(locked, actor=actor, reason=reason, transition=transition)
+    return fulfilment
+
+
+def offset_request(
+    *,
+    cycle: SolidarityCycle,
+    benefitting_state: MemberState,
+    contributing_state: MemberState,
+    applications_requested,
+    actor,
+    reason: str,
+    requested_on: datetime.date | None = None,
+) -> ResponsibilityOffset:
+    """A benefitting state asks a contributing state to take responsibility for applications (Arts 63, 69)."""
+    reason = require_reason(reason)
+    offset = ResponsibilityOffset(
+        cycle=cycle, benefitting_state=benefitting_state, contributing_state=contributing_state
+    )
+    if not actor.has_perm("pledges.request_offset", offset):
+        raise NotPermitted("Only an official of the benefitting state, or the coordinator, requests offsets.")
+    if benefitting_state.pk == contributing_state.pk:
+        raise ValidationFailed("The two states must differ.", code="offset_self", field="contributing_state")
+    count = _whole_persons(applications_requested, field="applications_requested")
+    if count <= 0:
+        raise ValidationFailed("Request at least one application.", code="not_positive", field="applications_requested")
+    eligibility = offset_eligibility(cycle, contributing_state=contributing_state)
+    if not eligibility.may_request:
+        raise Conflict(eligibility.explanation, code="offsets_not_open")
+    offset.applications_requested = count
+    offset.requested_on = requested_on or timezone.localdate()
+    offset.answer_deadline = offset.requested_on + datetime.timedelta(days=OFFSET_ANSWER_DAYS)
+    with transaction.atomic():
+        save_audited(offset, actor=actor, reason=reason, bump_version=False)
+    return offset
+
+
+def offset_answer(
+    *, offset: ResponsibilityOffset, transition: str, actor, reason: str, applications_accepted=None, explanation=""
+) -> ResponsibilityOffset:
+    """The requested state accepts, accepts fewer, or refuses (AMMR Art. 69)."""
+    with transaction.atomic():
+        locked = lock(ResponsibilityOffset, offset.pk)
+        if transition == "accept_partially" and actor.has_perm("pledges.answer_offset", locked):
+            if applications_accepted in (None, ""):
+                raise ValidationFailed(
+                    "Give how many applications are accepted.", code="required", field="applications_accepted"
+                )
+            accepted = _whole_persons(applications_accepted, field="applications_accepted")
+            if not 0 < accepted < locked.applications_requested:
+                raise ValidationFailed(
+                    f"A partial acceptance lies between 1 and {locked.applications_requested - 1}.",
+                    code="out_of_range",
+                    field="applications_accepted",
+                )
+            locked.applications_accepted = accepted
+        locked.explanation = (explanation or "").strip()
+        locked.answered_on = timezone.localdate()
+        apply_transition(
+            locked,
+            name=transition,
+            allowed=ResponsibilityOffset.TRANSITIONS,
+            permission="pledges.answer_offset",
+            actor=actor,
+            reason=reason,
+        )
+    return locked

@@ -1,0 +1,30 @@
+"""Who may read and record delegations' positions (AMMR Arts 13-14)."""
+
+import rules
+
+from pledges.pledging.rules import sees_all_pledges
+from solidarity.accounts.rules import (
+    delegation_of,
+    is_coordinator,
+    is_member,
+    is_negotiator,
+)
+
+
+@rules.predicate
+def position_is_visible(user, position) -> bool:
+    # A restricted position is read only by the delegation that recorded it (and the coordinator, auditors).
+    return position is not None and (
+        position.visibility == "shared" or position.recorded_by_state_id == delegation_of(user)
+    )
+
+
+@rules.predicate
+def recorded_by_own_delegation(user, position) -> bool:
+    return position is not None and bool(delegation_of(user)) and position.recorded_by_state_id == delegation_of(user)
+
+
+rules.add_perm("pledges.view_position", sees_all_pledges | (is_member & position_is_visible))
+rules.add_perm("pledges.add_position", is_negotiator)
+rules.add_perm("pledges.change_position", is_negotiator & recorded_by_own_delegation)
+rules.add_perm("pledges.manage_negotiation", is_coordinator)

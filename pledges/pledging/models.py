@@ -1,0 +1,308 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from solidarity.accounts.rules import delegation_of, reads_every_delegation
+from solidarity.domain.models import PLEDGES_PUBLIC_FROM, MemberState, SolidarityCycle
+from solidarity.platform.history import audited
+
+CENT = Decimal("0.01")
+
+
+class PledgeKind(models.TextChoices):
+    RELOCATION = "relocation", "Relocation"
+    FINANCIAL = "financial", "Financial contribution"
+    ALTERNATIVE = "alternative", "Alternative solidarity measure"
+
+
+class PledgeStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RECORDED = "recorded", "Recorded (binding)"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def _may_change_pledge(instance, user) -> bool:
+    return user.has_perm("pledges.change_pledge", instance)
+
+
+def _may_decide_deduction(instance, user) -> bool:
+    return user.has_perm("pledges.decide_deduction", instance)
+
+
+def sees_every_state_pledges(user, cycle: SolidarityCycle) -> bool:
+    """Whether ``user`` may read every state's pledges of ``cycle``: once the Council act made them public
+    (AMMR Art. 57), or as the coordinator or an auditor. Otherwise a state reads its own alone."""
+    return cycle.pledges_are_public or reads_every_delegation(user)
+
+
+class PledgeQuerySet(models.QuerySet):
+    """Pledge visibility lives here and in ``Pledge.is_visible_to`` (the one rule, AMMR Art. 57): pledges are
+    public once the Council implementing act has recorded them; until then a state's pledges are read only by
+    that state, the coordinator and auditors. Rules, selectors, API, pages and exports all ask these two."""
+
+    def public(self):
+        return self.filter(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
+
+    def visible_to(self, user, *, cycle: SolidarityCycle | None = None):
+        """The pledges ``user`` may read (of ``cycle`` only, when given).
+
+        With ``cycle``, and before its Council act, that is the state's own alone: said so rather than left to
+        the general rule, PostgreSQL reads one state's pledges through the (cycle, state) index instead of
+        testing each of the cycle's 27 000 against "public or own" (whose OR hides it).
+        """
+        queryset = self if cycle is None else self.filter(cycle=cycle)
+        if reads_every_delegation(user):
+            return queryset
+        own_state = delegation_of(user)
+        if cycle is not None and not cycle.pledges_are_public:
+            return queryset.filter(member_state_id=own_state) if own_state else queryset.none()
+        public = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
+        return queryset.filter(public | Q(member_state_id=own_state)) if own_state else queryset.filter(public)
+
+    def for_cycle(self, cycle):
+        return self.filter(cycle=cycle)
+
+    def counted(self):
+        """Pledges that count towards the pool: submitted in the exercise or recorded by the Council act."""
+        return self.filter(status__in=[PledgeStatus.SUBMITTED, PledgeStatus.RECORDED])
+
+    def binding(self):
+        return self.filter(status=PledgeStatus.RECORDED)
+
+
+class Pledge(FSMModelMixin, models.Model):
+    """A Member State's solidarity pledge of one kind (AMMR Art. 56(2))."""
+
+    # Indexed as the first column of (cycle, member_state, status): an index of its own misled PostgreSQL into
+    # reading a cycle's 27 000 pledges to find one state's thousand.
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.PROTECT, related_name="pledges", db_index=False)
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="pledges")
+    kind = models.CharField(max_length=12, choices=PledgeKind.choices)
+    quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Persons to relocate.")
+    amount_eur = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+    description = models.TextField(blank=True)
+    earmark = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="earmarked_pledges",
+        help_text="A benefitting state the pledge is meant for, if any.",
+    )
+    illustrative = models.BooleanField(default=False, help_text="Demonstration data, not a real pledge of the state.")
+    status = FSMField(default=PledgeStatus.DRAFT, choices=PledgeStatus.choices, protected=True)
+    activated = models.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="Total of its live activations, in the pledge's unit (persons or euros).",
+    )
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = audited()
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_eur__gte=0), name="pledge_amount_non_negative"),
+            # The field that fits the kind is set, and the others are not.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="relocation", quantity__isnull=False, amount_eur__isnull=True)
+                    | Q(kind="financial", quantity__isnull=True, amount_eur__isnull=False)
+                    | Q(kind="alternative", quantity__isnull=True, amount_eur__isnull=False)
+                ),
+                name="pledge_fields_fit_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="alternative") | ~Q(description=""), name="alternative_pledge_has_description"
+            ),
+            # Activations never exceed the pledge (AMMR Art. 60(2)); the services keep `activated` in step.
+            models.CheckConstraint(
+                condition=Q(activated__gte=0)
+                & (
+                    Q(kind="relocation", activated__lte=F("quantity"))
+                    | (~Q(kind="relocation") & Q(activated__lte=F("amount_eur")))
+                ),
+                name="pledge_activations_within_pledge",
+            ),
+            # One live relocation and one live financial pledge per state and cycle; alternative measures
+            # may be several, each described on its own.
+            models.UniqueConstraint(
+                fields=["cycle", "member_state", "kind"],
+                condition=Q(kind__in=["relocation", "financial"]) & ~Q(status="withdrawn"),
+                name="one_live_pledge_per_state_cycle_and_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "member_state", "status"])]
+
+    def __str__(self):
+        return f"{self.member_state_id} {self.get_kind_display()} ({self.cycle.year})"
+
+    @property
+    def is_public(self) -> bool:
+        """Recorded by the Council act, in a cycle adopted since (AMMR Art. 57; see ``PledgeQuerySet``)."""
+        return self.status == PledgeStatus.RECORDED and self.cycle.pledges_are_public
+
+    def is_visible_to(self, user) -> bool:
+        """The instance twin of ``PledgeQuerySet.visible_to``."""
+        return reads_every_delegation(user) or self.member_state_id == delegation_of(user) or self.is_public
+
+    @property
+    def relocation_equivalent(self) -> Decimal:
+        """Persons for a relocation; euros divided by the cycle's euro value of one relocation otherwise."""
+        if self.kind == PledgeKind.RELOCATION:
+            return self.cycle.relocation_equivalent(relocations=self.quantity)
+        return self.cycle.relocation_equivalent(euros=self.amount_eur)
+
+    @property
+    def measure(self):
+        """The pledged measure in its own unit: persons or euros."""
+        return self.quantity if self.kind == PledgeKind.RELOCATION else self.amount_eur
+
+    @transition(field=status, source=PledgeStatus.DRAFT, target=PledgeStatus.SUBMITTED, permission=_may_change_pledge)
+    def submit(self):
+        pass
+
+    @transition(field=status, source=PledgeStatus.SUBMITTED, target=PledgeStatus.DRAFT, permission=_may_change_pledge)
+    def reopen(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[PledgeStatus.DRAFT, PledgeStatus.SUBMITTED],
+        target=PledgeStatus.WITHDRAWN,
+        permission=_may_change_pledge,
+    )
+    def withdraw(self):
+        pass
+
+    # Recording is done only by the adoption of the Council act (Art. 57), never by a user on one pledge.
+    @transition(field=status, source=PledgeStatus.SUBMITTED, target=PledgeStatus.RECORDED)
+    def record(self):
+        pass
+
+    USER_TRANSITIONS = ("submit", "reopen", "withdraw")
+
+
+class DeductionArticle(models.TextChoices):
+    ART_61 = "61", "Art. 61: under pressure, not using the pool"
+    ART_62 = "62", "Art. 62: significant migratory situation"
+
+
+class DeductionScope(models.TextChoices):
+    FULL = "full", "Full"
+    PARTIAL = "partial", "Partial"
+
+
+class DeductionStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    UNDER_ASSESSMENT = "under_assessment", "Under assessment"
+    GRANTED_FULL = "granted_full", "Granted in full"
+    GRANTED_PARTIAL = "granted_partial", "Granted in part"
+    REFUSED = "refused", "Refused"
+
+
+class DeductionRequestQuerySet(models.QuerySet):
+    def granted(self):
+        return self.filter(status__in=[DeductionStatus.GRANTED_FULL, DeductionStatus.GRANTED_PARTIAL])
+
+
+class DeductionRequest(FSMModelMixin, models.Model):
+    """A request to deduct a state's contributions (AMMR Arts 61-62); the Council decides by implementing act."""
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.PROTECT, related_name="deduction_requests")
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="deduction_requests")
+    article = models.CharField(max_length=2, choices=DeductionArticle.choices)
+    scope = models.CharField(max_length=8, choices=DeductionScope.choices)
+    requested_percent = models.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Part of the fair share to deduct, in percent (100 for full)."
+    )
+    granted_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    grounds = models.TextField()
+    council_act_reference = models.CharField(max_length=120, blank=True)
+    illustrative = models.BooleanField(default=False)
+    status = FSMField(default=DeductionStatus.REQUESTED, choices=DeductionStatus.choices, protected=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = audited()
+    objects = DeductionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_percent__gt=0, requested_percent__lte=100),
+                name="deduction_requested_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(granted_percent__isnull=True) | Q(granted_percent__gte=0, granted_percent__lte=100),
+                name="deduction_granted_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(scope="full") | Q(requested_percent=100), name="full_deduction_is_one_hundred_percent"
+            ),
+            # One granted deduction per state and cycle: two could add up beyond the whole contribution.
+            models.UniqueConstraint(
+                fields=["cycle", "member_state"],
+                condition=Q(status__in=["granted_full", "granted_partial"]),
+                name="one_granted_deduction_per_state_and_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Deduction {self.member_state_id} {self.cycle.year} ({self.get_status_display()})"
+
+    # The Commission assesses within four weeks; the Council decides by implementing act (Art. 62(3)-(4)).
+    @transition(
+        field=status,
+        source=DeductionStatus.REQUESTED,
+        target=DeductionStatus.UNDER_ASSESSMENT,
+        permission=_may_decide_deduction,
+    )
+    def assess(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[DeductionStatus.REQUESTED, DeductionStatus.UNDER_ASSESSMENT],
+        target=DeductionStatus.GRANTED_FULL,
+        permission=_may_decide_deduction,
+    )
+    def grant_full(self):
+        self.granted_percent = Decimal(100)
+
+    @transition(
+        field=status,
+        source=[DeductionStatus.REQUESTED, DeductionStatus.UNDER_ASSESSMENT],
+        target=DeductionStatus.GRANTED_PARTIAL,
+        permission=_may_decide_deduction,
+    )
+    def grant_partial(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[DeductionStatus.REQUESTED, DeductionStatus.UNDER_ASSESSMENT],
+        target=DeductionStatus.REFUSED,
+        permission=_may_decide_deduction,
+    )
+    def refuse(self):
+        self.granted_percent = None
+
+    TRANSITIONS = ("assess", "grant_full", "grant_partial", "refuse")
+
+    @property
+    def effective_percent(self) -> Decimal:
+        return self.granted_percent if self.granted_percent is not None else self.requested_percent

@@ -1,0 +1,324 @@
+"""Every write to pledges and what hangs on them: activations, fulfilment, deductions, offsets."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from pledges.pledging.models import DeductionRequest, DeductionScope, DeductionStatus, Pledge, PledgeKind, PledgeStatus
+from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
+from solidarity.platform.errors import Conflict, NotPermitted, TransitionNotAllowed, ValidationFailed
+from solidarity.platform.workflow import apply_transition, check_version, lock, require_reason, save_audited
+
+# Bounds that no real pledge reaches: they catch a typo of three zeros before it is recorded.
+MAX_RELOCATIONS = 1_000_000
+MAX_EUR = Decimal("100000000000.00")
+CENT = Decimal("0.01")
+
+
+def _decimal(value, *, field: str) -> Decimal:
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationFailed(f"{value!r} is not a number.", code="not_a_number", field=field) from None
+    if not number.is_finite():
+        raise ValidationFailed("Give a finite number.", code="not_a_number", field=field)
+    return number
+
+
+def _whole_persons(value, *, field: str) -> int:
+    number = _decimal(value, field=field)
+    if number != number.to_integral_value():
+        raise ValidationFailed("Persons are counted in whole numbers.", code="not_whole", field=field)
+    return int(number)
+
+
+def _euros(value, *, field: str) -> Decimal:
+    number = _decimal(value, field=field)
+    if number.adjusted() >= 15:
+        return number  # far beyond any bound: the caller's range check names it
+    if number != number.quantize(CENT):
+        raise ValidationFailed("Euros have at most two decimal places.", code="too_many_decimals", field=field)
+    return number.quantize(CENT)
+
+
+def clean_pledge_measure(*, kind: str, quantity, amount_eur, description: str) -> dict:
+    """The measure of a pledge, checked against its kind (AMMR Art. 56(2)); raises on the first bad field."""
+    if kind not in PledgeKind.values:
+        raise ValidationFailed(
+            f"Unknown kind {kind!r}: use relocation, financial or alternative.", code="invalid_choice", field="kind"
+        )
+    description = (description or "").strip()
+    if kind == PledgeKind.RELOCATION:
+        if amount_eur not in (None, ""):
+            raise ValidationFailed(
+                "A relocation pledge is counted in persons: leave the amount in euros empty.",
+                code="not_allowed_for_kind",
+                field="amount_eur",
+            )
+        if quantity in (None, ""):
+            raise ValidationFailed("Give the number of persons to relocate.", code="required", field="quantity")
+        persons = _whole_persons(quantity, field="quantity")
+        if persons <= 0:
+            raise ValidationFailed("The number of persons must be above zero.", code="not_positive", field="quantity")
+        if persons > MAX_RELOCATIONS:
+            raise ValidationFailed(
+                f"{persons:,} persons is beyond any pool; check the figure.", code="too_large", field="quantity"
+            )
+        return {"quantity": persons, "amount_eur": None, "description": description}
+    if quantity not in (None, ""):
+        raise ValidationFailed(
+            "Only a relocation pledge is counted in persons: leave the number of persons empty.",
+            code="not_allowed_for_kind",
+            field="quantity",
+        )
+    if amount_eur in (None, ""):
+        raise ValidationFailed("Give the amount in euros.", code="required", field="amount_eur")
+    euros = _euros(amount_eur, field="amount_eur")
+    if euros <= 0:
+        raise ValidationFailed("The amount must be above zero.", code="not_positive", field="amount_eur")
+    if euros > MAX_EUR:
+        raise ValidationFailed(
+            f"EUR {euros:,} is beyond any pool; check the figure.", code="too_large", field="amount_eur"
+        )
+    if kind == PledgeKind.ALTERNATIVE and not description:
+        raise ValidationFailed(
+            "Describe the alternative solidarity measure (operational support, staff, equipment...).",
+            code="required",
+            field="description",
+        )
+    return {"quantity": None, "amount_eur": euros, "description": description}
+
+
+def _check_earmark(earmark: MemberState | None, member_state: MemberState) -> None:
+    if earmark is not None and earmark.pk == member_state.pk:
+        raise ValidationFailed("A state cannot earmark its pledge to itself.", code="earmark_self", field="earmark")
+
+
+def _require_pledging(cycle: SolidarityCycle) -> None:
+    if cycle.status != CycleStatus.PLEDGING:
+        raise Conflict(
+            f"The pledging exercise of {cycle.year} is not open (the cycle is {cycle.get_status_display().lower()}): "
+            "after the Council act only a deduction lowers a pledge.",
+            code="pledging_closed",
+        )
+
+
+def pledge_create(
+    *,
+    cycle: SolidarityCycle,
+    kind: str,
+    actor,
+    reason: str,
+    member_state: MemberState | None = None,
+    quantity=None,
+    amount_eur=None,
+    description: str = "",
+    earmark: MemberState | None = None,
+    illustrative: bool = False,
+) -> Pledge:
+    reason = require_reason(reason)
+    member_state = member_state or actor.member_state
+    if member_state is None or not actor.has_perm("pledges.add_pledge"):
+        raise NotPermitted("Only an official of a Member State records pledges.")
+    pledge = Pledge(cycle=cycle, member_state=member_state, kind=kind, earmark=earmark, illustrative=illustrative)
+    if not actor.has_perm("pledges.change_pledge", pledge):
+        raise NotPermitted(f"You record pledges for {actor.member_state_id or 'no state'}, not {member_state.pk}.")
+    for name, value in clean_pledge_measure(
+        kind=kind, quantity=quantity, amount_eur=amount_eur, description=description
+    ).items():
+        setattr(pledge, name, value)
+    _check_earmark(earmark, member_state)
+    with transaction.atomic():
+        cycle = lock(SolidarityCycle, cycle.pk)
+        _require_pledging(cycle)
+        pledge.cycle = cycle
+        pledge.recorded_by = actor
+        try:
+            with transaction.atomic():
+                save_audited(pledge, actor=actor, reason=reason, bump_version=False)
+        except IntegrityError:
+            raise Conflict(
+                f"{member_state.pk} already has a live {pledge.get_kind_display().lower()} pledge in {cycle.year}: "
+                "revise that one instead.",
+                code="pledge_exists",
+                field="kind",
+            ) from None
+    return pledge
+
+
+def pledge_update(*, pledge: Pledge, changes: dict, expected_version, actor, reason: str) -> Pledge:
+    """Revise a draft or submitted pledge during the pledging exercise; each revision is a history version."""
+    if not actor.has_perm("pledges.change_pledge", pledge):
+        raise NotPermitted("Only an official of the pledging state changes its pledge.")
+    unknown = set(changes) - {"quantity", "amount_eur", "description", "earmark"}
+    if unknown:
+        raise ValidationFailed(f"{', '.join(sorted(unknown))} cannot be changed.", code="read_only", field=min(unknown))
+    with transaction.atomic():
+        locked = lock(Pledge, pledge.pk)
+        check_version(locked, expected_version)
+        reason = require_reason(reason)
+        _require_pledging(locked.cycle)
+        if locked.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
+            raise TransitionNotAllowed(
+                f"A {locked.get_status_display().lower()} pledge cannot be changed.", code="pledge_not_editable"
+            )
+        measure = clean_pledge_measure(
+            kind=locked.kind,
+            quantity=changes.get("quantity", locked.quantity),
+            amount_eur=changes.get("amount_eur", locked.amount_eur),
+            description=changes.get("description", locked.description),
+        )
+        earmark = changes.get("earmark", locked.earmark)
+        _check_earmark(earmark, locked.member_state)
+        new_values = {**measure, "earmark": earmark}
+        changed = [name for name, value in new_values.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(locked, name, new_values[name])
+            save_audited(locked, actor=actor, reason=reason)
+    return locked
+
+
+def pledge_transition(*, pledge: Pledge, transition: str, actor, reason: str, expected_version=None) -> Pledge:
+    """Submit, reopen or withdraw a pledge (officials of its state, during the pledging exercise)."""
+    with transaction.atomic():
+        locked = lock(Pledge, pledge.pk)
+        if expected_version not in (None, ""):
+            check_version(locked, expected_version)
+        if transition in Pledge.USER_TRANSITIONS and actor.has_perm("pledges.change_pledge", locked):
+            _require_pledging(locked.cycle)
+        apply_transition(
+            locked,
+            name=transition,
+            allowed=Pledge.USER_TRANSITIONS,
+            permission="pledges.change_pledge",
+            actor=actor,
+            reason=reason,
+        )
+    return locked
+
+
+def pledges_record_for_adoption(*, cycle, actor, reason: str) -> tuple[int, list[Pledge]]:
+    """Make every submitted pledge of ``cycle`` binding; return how many, and the drafts left untouched.
+
+    Called inside the adoption's transaction (AMMR Art. 57): each pledge gets its own history row.
+    """
+    recorded = 0
+    for pledge in Pledge.objects.select_for_update().filter(cycle=cycle, status=PledgeStatus.SUBMITTED):
+        pledge.record()
+        save_audited(pledge, actor=actor, reason=reason, transition="record")
+        recorded += 1
+    drafts = list(Pledge.objects.filter(cycle=cycle, status=PledgeStatus.DRAFT).select_related("member_state"))
+    return recorded, drafts
+
+
+def deduction_request(
+    *,
+    cycle: SolidarityCycle,
+    article: str,
+    scope: str,
+    grounds: str,
+    actor,
+    reason: str,
+    member_state: MemberState | None = None,
+    requested_percent=None,
+    illustrative: bool = False,
+) -> DeductionRequest:
+    """A state asks for a full or partial deduction of its contributions (AMMR Arts 61-62)."""
+    reason = require_reason(reason)
+    member_state = member_state or actor.member_state
+    deduction = DeductionRequest(
+        cycle=cycle, member_state=member_state, article=article, scope=scope, illustrative=illustrative
+    )
+    if member_state is None or not actor.has_perm("pledges.request_deduction", deduction):
+        raise NotPermitted("Only an official of the state requests its deduction.")
+    if scope == DeductionScope.FULL:
+        percent = Decimal(100)
+    elif scope == DeductionScope.PARTIAL:
+        if requested_percent in (None, ""):
+            raise ValidationFailed(
+                "Give the part of the contribution to deduct, in percent.", code="required", field="requested_percent"
+            )
+        percent = _decimal(requested_percent, field="requested_percent")
+        if not Decimal(0) < percent < Decimal(100):
+            raise ValidationFailed(
+                "A partial deduction lies between 0 and 100 %.", code="out_of_range", field="requested_percent"
+            )
+    else:
+        raise ValidationFailed("Choose a full or a partial deduction.", code="invalid_choice", field="scope")
+    # Art. 61 is for a state under migratory pressure, Art. 62 for one facing a significant situation.
+    needed = {"61": DesignationKind.UNDER_PRESSURE, "62": DesignationKind.SIGNIFICANT_SITUATION}.get(article)
+    if needed is None:
+        raise ValidationFailed("The article is 61 or 62.", code="invalid_choice", field="article")
+    if not cycle.designations.filter(member_state=member_state, kind=needed).exists():
+        raise ValidationFailed(
+            f"{member_state.pk} is not designated as {needed.label.lower()} in {cycle.year}: "
+            f"Art. {article} does not apply.",
+            code="not_designated",
+            field="article",
+        )
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise ValidationFailed("State the grounds of the request.", code="required", field="grounds")
+    deduction.requested_percent, deduction.grounds = percent, grounds
+    with transaction.atomic():
+        if cycle.deduction_requests.filter(
+            member_state=member_state, status__in=[DeductionStatus.REQUESTED, DeductionStatus.UNDER_ASSESSMENT]
+        ).exists():
+            raise Conflict(
+                f"{member_state.pk} already has an open deduction request for {cycle.year}.", code="deduction_open"
+            )
+        save_audited(deduction, actor=actor, reason=reason, bump_version=False)
+    return deduction
+
+
+def deduction_decide(
+    *,
+    deduction: DeductionRequest,
+    transition: str,
+    actor,
+    reason: str,
+    granted_percent=None,
+    council_act_reference: str = "",
+) -> DeductionRequest:
+    """The coordinator records the Commission's assessment or the Council's decision (Art. 62(3)-(4))."""
+    with transaction.atomic():
+        locked = lock(DeductionRequest, deduction.pk)
+        if transition in ("grant_full", "grant_partial") and actor.has_perm("pledges.decide_deduction", locked):
+            reference = (council_act_reference or "").strip()
+            if not reference:
+                raise ValidationFailed(
+                    "A deduction is granted by a Council implementing act: give its reference.",
+                    code="council_act_required",
+                    field="council_act_reference",
+                )
+            locked.council_act_reference = reference
+            if transition == "grant_partial":
+                if granted_percent in (None, ""):
+                    raise ValidationFailed(
+                        "Give the part granted, in percent.", code="required", field="granted_percent"
+                    )
+                percent = _decimal(granted_percent, field="granted_percent")
+                if not Decimal(0) < percent < Decimal(100):
+                    raise ValidationFailed(
+                        "A partial deduction lies between 0 and 100 %.", code="out_of_range", field="granted_percent"
+                    )
+                locked.granted_percent = percent
+        try:
+            with transaction.atomic():
+                apply_transition(
+                    locked,
+                    name=transition,
+                    allowed=DeductionRequest.TRANSITIONS,
+                    permission="pledges.decide_deduction",
+                    actor=actor,
+                    reason=reason,
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"{locked.member_state_id} already has a granted deduction for {locked.cycle.year}.",
+                code="deduction_already_granted",
+            ) from None
+    return locked

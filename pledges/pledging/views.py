@@ -1,0 +1,374 @@
+"""Pages of officials' pledges: the list (with its exports), the pledge form with a preview, the pledge
+itself with its history and workflow buttons, and the edit form.
+
+Every write goes through ``pledges.services``; a refusal from a service is shown in words on the page, with
+the status the API would give (403, 409, 412).
+"""
+
+import dataclasses
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pledges.pledging import services
+from pledges.pledging.forms import PledgeCreateForm, PledgeEditForm, PledgePageFilter, PledgeTransitionForm
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
+from pledges.pledging.selectors import pledge_history, pledge_list
+from solidarity.domain.fairshare import FairShareError
+from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.domain.selectors import FairShareRow, fair_share_table
+from solidarity.platform import exports
+from solidarity.platform.errors import Conflict, DomainError, NotPermitted, StaleVersion, TransitionNotAllowed
+
+PAGE_SIZE = 25
+
+
+def _refused(request, error: DomainError, *, title: str, pledge: Pledge | None = None):
+    """The page that says why an action cannot be offered, with the status of the refusal."""
+    context = {"title": title, "message": error.message, "pledge": pledge}
+    return render(request, "pledges/refused.html", context, status=error.status)
+
+
+def _visible_pledge(user, pk: int) -> Pledge:
+    # Outside its scope a user learns nothing of a pledge's existence: 404, not 403.
+    pledge = pledge_list(user).select_related("recorded_by").filter(pk=pk).first()
+    if pledge is None:
+        raise Http404("No pledge with this number is shared with you.")
+    return pledge
+
+
+def _change_blocker(pledge: Pledge, user) -> DomainError | None:
+    """Why ``user`` cannot change ``pledge`` now, as the services would say it; None when they could."""
+    if not user.has_perm("pledges.change_pledge", pledge):
+        return NotPermitted(f"Only an official of {pledge.member_state.name} changes its pledges.")
+    try:
+        # The services' own check, so the page gives the very words of the 409 the API would.
+        services._require_pledging(pledge.cycle)
+    except Conflict as error:
+        return error
+    if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
+        return TransitionNotAllowed(f"A {pledge.get_status_display().lower()} pledge cannot be changed.")
+    return None
+
+
+# List -----------------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    exports.Column("Id"),
+    exports.Column("Cycle"),
+    exports.Column("Code"),
+    exports.Column("Member State"),
+    exports.Column("Kind"),
+    exports.Column("Persons", exports.INTEGER),
+    exports.Column("Amount (EUR)", exports.EUR),
+    exports.Column("Relocation equivalent", exports.EUR),
+    exports.Column("Activated", exports.EUR),
+    exports.Column("Description"),
+    exports.Column("Earmarked for"),
+    exports.Column("Status"),
+    exports.Column("Illustrative"),
+    exports.Column("Version"),
+]
+
+
+def _export_row(pledge: Pledge) -> list:
+    return [
+        pledge.pk,
+        pledge.cycle.year,
+        pledge.member_state_id,
+        pledge.member_state.name,
+        pledge.get_kind_display(),
+        pledge.quantity,
+        pledge.amount_eur,
+        pledge.relocation_equivalent,
+        pledge.activated,
+        pledge.description,
+        pledge.earmark_id or "",
+        pledge.get_status_display(),
+        pledge.illustrative,
+        pledge.version,
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def pledge_list_page(request):
+    """Pledges the user may read, filtered and paginated; ``?format=csv|xlsx`` downloads the filtered list."""
+    export_format = request.GET.get("format", "")
+    if export_format and export_format not in exports.FORMATS:
+        return HttpResponseBadRequest(f"Unknown format {export_format!r}: use csv or xlsx.")
+    queryset = pledge_list(request.user).order_by("-cycle__year", "member_state__protocol_order", "kind", "pk")
+    filterset = PledgePageFilter(request.GET, queryset=queryset)
+    pledges = filterset.qs
+    if export_format and filterset.is_valid():
+        return exports.export_response(
+            export_format, title="Pledges", columns=EXPORT_COLUMNS, rows=(_export_row(p) for p in pledges)
+        )
+    page = Paginator(pledges, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": filterset.form,
+        "page_obj": page,
+        "pledges": page.object_list,
+        "may_create": request.user.has_perm("pledges.add_pledge") and bool(request.user.member_state_id),
+        "filters_active": filterset.active if filterset.is_valid() else True,
+    }
+    return render(request, "pledges/list.html", context, status=200 if filterset.is_valid() else 400)
+
+
+# Create ---------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    """What a pledge would add before it is saved: its relocation equivalent and the state's coverage."""
+
+    pledge: Pledge
+    row: FairShareRow | None
+    after: FairShareRow | None
+    key_error: str = ""
+
+
+def _preview(pledge: Pledge, viewer) -> Preview:
+    """Coverage of the state's fair share now and once this pledge is submitted (it counts from then on)."""
+    try:
+        rows = fair_share_table(pledge.cycle, viewer=viewer)
+    except FairShareError as error:
+        return Preview(pledge=pledge, row=None, after=None, key_error=str(error))
+    row = next((r for r in rows if r.member_state.code == pledge.member_state_id), None)
+    after = None
+    if row is not None:
+        # The row computes its own coverage: give it the pledged total with this pledge added.
+        after = dataclasses.replace(
+            row, pledged_relocation_equivalent=row.pledged_relocation_equivalent + pledge.relocation_equivalent
+        )
+    return Preview(pledge=pledge, row=row, after=after)
+
+
+def _create_context(form, **extra) -> dict:
+    return {"form": form, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def pledge_create_page(request):
+    user = request.user
+    data = request.POST if request.method == "POST" else None
+    state_code = (request.POST or request.GET).get("member_state") or user.member_state_id
+    if not user.has_perm("pledges.add_pledge") or not user.member_state_id:
+        return _refused(
+            request,
+            NotPermitted("Only an official of a Member State records pledges."),
+            title="You may not record pledges",
+        )
+    state = MemberState.objects.filter(code=str(state_code).upper()).first()
+    if state is None or not user.has_perm("pledges.change_pledge", Pledge(member_state=state)):
+        return _refused(
+            request,
+            NotPermitted(f"You record pledges for {user.member_state.name}, not for {state_code}."),
+            title="You may not record this pledge",
+        )
+    form = PledgeCreateForm(data, member_state_id=user.member_state_id, initial={"member_state": state.code})
+    open_cycle = form.fields["cycle"].queryset.first()
+    if open_cycle is None:
+        # AMMR Art. 13: pledges are made in the pledging exercise that follows the Commission's proposal.
+        current = SolidarityCycle.objects.current()
+        stage = f" (the {current.year} cycle is {current.get_status_display().lower()})" if current else ""
+        return _refused(
+            request,
+            Conflict(f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open."),
+            title="Pledging is not open",
+        )
+    if data is None:
+        form.initial["cycle"] = request.GET.get("cycle") or open_cycle.year
+        return render(request, "pledges/create.html", _create_context(form, member_state=state))
+    if not form.is_valid():
+        return render(request, "pledges/create.html", _create_context(form, member_state=state), status=400)
+
+    values = form.cleaned_data
+    if form.action == form.PREVIEW:
+        try:
+            measure = services.clean_pledge_measure(
+                kind=values["kind"],
+                quantity=values["quantity"],
+                amount_eur=values["amount_eur"],
+                description=values["description"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+            return render(request, "pledges/create.html", _create_context(form, member_state=state), status=400)
+        draft = Pledge(cycle=values["cycle"], member_state=state, kind=values["kind"], earmark=values["earmark"])
+        draft.quantity, draft.amount_eur = measure["quantity"], measure["amount_eur"]
+        return render(
+            request, "pledges/create.html", _create_context(form, member_state=state, preview=_preview(draft, user))
+        )
+
+    try:
+        # Save and submit is one step: a pledge that cannot be submitted is not left behind as a draft.
+        with transaction.atomic():
+            pledge = services.pledge_create(
+                cycle=values["cycle"],
+                kind=values["kind"],
+                member_state=state,
+                actor=user,
+                reason=values["reason"],
+                **form.measure_values(),
+            )
+            if form.action == form.SUBMIT:
+                pledge = services.pledge_transition(
+                    pledge=pledge, transition="submit", actor=user, reason=values["reason"]
+                )
+    except NotPermitted as error:
+        return _refused(request, error, title="You may not record this pledge")
+    except DomainError as error:
+        form.add_domain_error(error)
+        return render(request, "pledges/create.html", _create_context(form, member_state=state), status=error.status)
+    done = "recorded and submitted" if form.action == form.SUBMIT else "saved as a draft"
+    messages.success(request, f"Pledge {pledge.pk} ({pledge.get_kind_display().lower()}) {done}.")
+    return redirect("pledges:detail", pk=pledge.pk)
+
+
+# Detail and transitions -----------------------------------------------------------------------------------
+
+
+def _history_page(request) -> int:
+    raw = request.GET.get("history_page", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def _detail_context(request, pledge: Pledge, *, failed: PledgeTransitionForm | None = None, error=None) -> dict:
+    user = request.user
+    blocker = _change_blocker(pledge, user)
+    forms = []
+    if blocker is None:
+        available = {t.name for t in pledge.get_available_user_status_transitions(user)}
+        for name in Pledge.USER_TRANSITIONS:
+            if name in available:
+                if failed is not None and failed.name == name:
+                    forms.append(failed)
+                else:
+                    forms.append(
+                        PledgeTransitionForm(transition=name, initial={"transition": name, "version": pledge.version})
+                    )
+    history_page = _history_page(request)
+    entries, has_more = pledge_history(pledge, viewer=user, page=history_page)
+    return {
+        "pledge": pledge,
+        "may_edit": blocker is None,
+        "blocker": blocker,
+        "transition_forms": forms,
+        "failed_form": failed,
+        "error": error,
+        "entries": entries,
+        "has_more": has_more,
+        "next_history_page": history_page + 1,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def pledge_detail_page(request, pk: int):
+    pledge = _visible_pledge(request.user, pk)
+    return render(request, "pledges/detail.html", _detail_context(request, pledge))
+
+
+@login_required
+@require_POST
+def pledge_transition_page(request, pk: int):
+    """Submit, reopen or withdraw; a refusal shows the pledge again with the reason, and the status it has."""
+    pledge = _visible_pledge(request.user, pk)
+    blocker = _change_blocker(pledge, request.user)
+    if blocker is not None:
+        return render(
+            request, "pledges/detail.html", _detail_context(request, pledge, error=blocker), status=blocker.status
+        )
+    name = request.POST.get("transition", "")
+    form = PledgeTransitionForm(request.POST, transition=name)
+    if not form.is_valid():
+        return render(request, "pledges/detail.html", _detail_context(request, pledge, failed=form), status=400)
+    try:
+        pledge = services.pledge_transition(
+            pledge=pledge,
+            transition=name,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except DomainError as error:
+        # Show what is stored now (the refusal may come from a change made meanwhile), and let the form
+        # carry the stored version so that trying again, once the user has looked, applies to it.
+        pledge = _visible_pledge(request.user, pk)
+        data = request.POST.copy()
+        data["version"] = str(pledge.version)
+        form = PledgeTransitionForm(data, transition=name)
+        form.is_valid()
+        form.add_domain_error(error)
+        context = _detail_context(request, pledge, failed=form, error=error)
+        return render(request, "pledges/detail.html", context, status=error.status)
+    messages.success(
+        request, f"Pledge {pledge.pk}: {form.label.lower()} done; it is now {pledge.get_status_display().lower()}."
+    )
+    return redirect("pledges:detail", pk=pledge.pk)
+
+
+# Edit -----------------------------------------------------------------------------------------------------
+
+
+def _stored_values(pledge: Pledge) -> list[tuple[str, object]]:
+    measure = (
+        ("Persons to relocate", pledge.quantity)
+        if pledge.kind == PledgeKind.RELOCATION
+        else ("Amount in euros", pledge.amount_eur)
+    )
+    earmark = f"{pledge.earmark.name} ({pledge.earmark_id})" if pledge.earmark_id else None
+    return [
+        measure,
+        ("Description", pledge.description or None),
+        ("Earmarked for", earmark),
+        ("Status", pledge.get_status_display()),
+        ("Version", pledge.version),
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def pledge_edit_page(request, pk: int):
+    pledge = _visible_pledge(request.user, pk)
+    blocker = _change_blocker(pledge, request.user)
+    if blocker is not None:
+        return _refused(request, blocker, title="This pledge cannot be changed", pledge=pledge)
+    if request.method != "POST":
+        form = PledgeEditForm(pledge=pledge, initial=PledgeEditForm.initial_for(pledge))
+        return render(request, "pledges/edit.html", {"form": form, "pledge": pledge})
+    form = PledgeEditForm(request.POST, pledge=pledge)
+    if not form.is_valid():
+        return render(request, "pledges/edit.html", {"form": form, "pledge": pledge}, status=400)
+    try:
+        updated = services.pledge_update(
+            pledge=pledge,
+            changes=form.measure_values(),
+            expected_version=form.cleaned_data["version"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except StaleVersion as error:
+        stored = _visible_pledge(request.user, pk)
+        # Keep what the user typed, but carry the stored version: saving again applies it on top.
+        data = request.POST.copy()
+        data["version"] = str(stored.version)
+        form = PledgeEditForm(data, pledge=stored)
+        form.is_valid()
+        form.add_domain_error(error)
+        context = {"form": form, "pledge": stored, "stale": error, "stored": _stored_values(stored)}
+        return render(request, "pledges/edit.html", context, status=error.status)
+    except DomainError as error:
+        if isinstance(error, NotPermitted) or (error.status == 409 and error.field is None):
+            return _refused(request, error, title="This pledge cannot be changed", pledge=pledge)
+        form.add_domain_error(error)
+        return render(request, "pledges/edit.html", {"form": form, "pledge": pledge}, status=error.status)
+    messages.success(request, f"Pledge {updated.pk} saved (version {updated.version}).")
+    return redirect("pledges:detail", pk=updated.pk)

@@ -1,0 +1,153 @@
+"""The fair-share key of AMMR Art. 66 and Annex I, as pure Decimal arithmetic.
+
+share(MS) = w_pop x population(MS) / sum(population) + w_gdp x GDP(MS) / sum(GDP), over the states bound by
+the solidarity part. Every parameter comes from the caller (a cycle, or a what-if scenario), so there is
+one engine and no constant of the mechanism in code.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+
+SHARE_PLACES = 4  # percent with four decimals, as printed in the Council act (e.g. 21.6890 %)
+_SHARE_UNIT = Decimal(1).scaleb(-SHARE_PLACES)
+_UNITS_IN_WHOLE = 100 * 10**SHARE_PLACES
+CENT = Decimal("0.01")
+
+
+def relocation_equivalent(*, relocations=0, euros=0, eur_per_relocation: Decimal) -> Decimal:
+    """Persons and euros in the common unit pledges are compared in, to the cent.
+
+    AMMR Art. 56(2): the types of measure "shall be considered of equal value"; a euro amount counts at the
+    cycle's (or a scenario's) euro value of one relocation: EUR 20 000, the ratio of Art. 12(2)'s reference
+    numbers (EUR 600 million for 30 000 relocations), a conversion convention rather than a rule of the text.
+    The one home of the relocation equivalent: pledges, the pool, the fair-share table and scenarios call it.
+    """
+    return (Decimal(relocations or 0) + Decimal(euros or 0) / eur_per_relocation).quantize(CENT, ROUND_HALF_UP)
+
+
+HUNDRED = Decimal(100)
+
+
+class FairShareError(ValueError):
+    """The key cannot be computed from these inputs; the message says which state or parameter is at fault."""
+
+    def __init__(self, message: str, *, code: str = "fair_share_invalid", member_states: Sequence[str] = ()):
+        super().__init__(message)
+        self.code = code
+        self.member_states = tuple(member_states)
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    member_state: str
+    population: int | None
+    gdp_eur_million: Decimal | None
+
+
+@dataclass(frozen=True)
+class KeyParameters:
+    reference_relocations: int
+    reference_financial_eur: Decimal
+    weight_population: Decimal = Decimal("0.5")
+    weight_gdp: Decimal = Decimal("0.5")
+    relocation_rounding: str = "up"  # "up" or "half_up"
+    # Granted deductions, in percent of the state's contribution (Arts 61-62): 100 means adjusted to zero.
+    deductions_percent: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FairShare:
+    member_state: str
+    exact_share: Decimal  # a fraction, unrounded
+    share_percent: Decimal  # rounded to SHARE_PLACES; the rows add up to exactly 100
+    relocations: int  # fair share in relocations, by the cycle's rounding rule
+    financial_eur: Decimal  # fair share in euros
+    deduction_percent: Decimal
+    obligation_relocations: int  # after any granted deduction
+    obligation_financial_eur: Decimal
+
+
+def round_relocations(value: Decimal, rule: str) -> int:
+    if rule == "up":
+        return int(value.to_integral_value(rounding=ROUND_CEILING))
+    if rule == "half_up":
+        return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    raise FairShareError(f"Unknown rounding rule {rule!r}: use 'up' or 'half_up'.", code="rounding_rule_unknown")
+
+
+def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters) -> list[FairShare]:
+    """Fair shares of the states in ``figures`` (the key's states, in the order wanted back)."""
+    if not figures:
+        raise FairShareError("No state is in the key: there is nothing to share.", code="key_empty")
+    missing = [f.member_state for f in figures if f.population is None or f.gdp_eur_million is None]
+    if missing:
+        raise FairShareError(
+            f"Reference figures are missing for {', '.join(missing)}: import population and GDP first.",
+            code="reference_figure_missing",
+            member_states=missing,
+        )
+    negative = [f.member_state for f in figures if f.population < 0 or f.gdp_eur_million < 0]
+    if negative:
+        raise FairShareError(
+            f"Reference figures are negative for {', '.join(negative)}.",
+            code="reference_figure_negative",
+            member_states=negative,
+        )
+    weights = (parameters.weight_population, parameters.weight_gdp)
+    if any(w < 0 for w in weights) or sum(weights) != 1:
+        raise FairShareError(
+            f"The key's weights must be non-negative and add up to 1, not {weights[0]} + {weights[1]}.",
+            code="key_weights_invalid",
+        )
+
+    total_population = sum(f.population for f in figures)
+    total_gdp = sum(f.gdp_eur_million for f in figures)
+    if (parameters.weight_population and not total_population) or (parameters.weight_gdp and not total_gdp):
+        raise FairShareError("The key's totals are zero: no state has population or GDP.", code="key_empty")
+
+    with localcontext() as context:
+        context.prec = 40
+        exact = [
+            (parameters.weight_population * f.population / total_population if parameters.weight_population else 0)
+            + (parameters.weight_gdp * f.gdp_eur_million / total_gdp if parameters.weight_gdp else 0)
+            for f in figures
+        ]
+        percents = _round_to_whole(exact)
+
+    shares = []
+    for figure, exact_share, percent in zip(figures, exact, percents, strict=True):
+        relocations = round_relocations(
+            percent * parameters.reference_relocations / HUNDRED, parameters.relocation_rounding
+        )
+        financial = (percent * parameters.reference_financial_eur / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+        deduction = Decimal(parameters.deductions_percent.get(figure.member_state, 0))
+        kept = (HUNDRED - deduction) / HUNDRED
+        shares.append(
+            FairShare(
+                member_state=figure.member_state,
+                exact_share=+exact_share,
+                share_percent=percent,
+                relocations=relocations,
+                financial_eur=financial,
+                deduction_percent=deduction,
+                obligation_relocations=round_relocations(relocations * kept, parameters.relocation_rounding),
+                obligation_financial_eur=(financial * kept).quantize(CENT, ROUND_HALF_UP),
+            )
+        )
+    return shares
+
+
+def _round_to_whole(exact: Sequence[Decimal]) -> list[Decimal]:
+    """Percentages rounded to SHARE_PLACES that add up to exactly 100 (largest-remainder method).
+
+    Rounding each share on its own can leave the column at 99.9999 or 100.0001; the largest remainders
+    take the missing units, ties going to the earlier state in protocol order.
+    """
+    units = [share * _UNITS_IN_WHOLE for share in exact]
+    floors = [int(u.to_integral_value(rounding=ROUND_FLOOR)) for u in units]
+    missing = _UNITS_IN_WHOLE - sum(floors)
+    by_remainder = sorted(range(len(units)), key=lambda i: (-(units[i] - floors[i]), i))
+    for index in by_remainder[: max(missing, 0)]:
+        floors[index] += 1
+    return [Decimal(units_) * _SHARE_UNIT for units_ in floors]

@@ -1,0 +1,322 @@
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from solidarity.domain.fairshare import relocation_equivalent
+from solidarity.platform.history import audited
+
+
+class MemberStateQuerySet(models.QuerySet):
+    def in_key(self):
+        return self.filter(bound_by_solidarity=True)
+
+
+class MemberState(models.Model):
+    """A Member State or Dublin-associated state; the primary key is its Eurostat code (EL for Greece)."""
+
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=80, unique=True)
+    protocol_order = models.PositiveSmallIntegerField(unique=True)
+    eu_member = models.BooleanField(default=True)
+    bound_by_solidarity = models.BooleanField(
+        default=True, help_text="Counted in the fair-share key (AMMR Art. 66). Denmark is not."
+    )
+    dublin_associated = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+
+    history = audited()
+    objects = MemberStateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["protocol_order"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="member_state_code_two_capitals"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class CycleStatus(models.TextChoices):
+    PREPARATION = "preparation", "Preparation"
+    PROPOSED = "proposed", "Pool proposed"
+    PLEDGING = "pledging", "Pledging exercise"
+    ADOPTED = "adopted", "Council act adopted"
+    IN_APPLICATION = "in_application", "In application"
+    CLOSED = "closed", "Closed"
+
+
+# The stages in which a cycle's recorded pledges are public and binding: from the Council act on (Art. 57).
+PLEDGES_PUBLIC_FROM = (CycleStatus.ADOPTED, CycleStatus.IN_APPLICATION, CycleStatus.CLOSED)
+
+
+class RelocationRounding(models.TextChoices):
+    UP = "up", "Round up"
+    HALF_UP = "half_up", "Round half up"
+
+
+def _may_manage_cycle(instance, user) -> bool:
+    return user.has_perm("solidarity.manage_cycle", instance)
+
+
+def current_of(cycles: Iterable["SolidarityCycle"]) -> "SolidarityCycle | None":
+    """Of ``cycles``, newest first, the one people work on now: the latest that has left preparation, else the
+    latest. For a page that lists the cycles anyway (one a year: a handful of rows)."""
+    cycles = list(cycles)
+    return next((cycle for cycle in cycles if cycle.status != CycleStatus.PREPARATION), cycles[0] if cycles else None)
+
+
+class SolidarityCycleQuerySet(models.QuerySet):
+    def current(self):
+        """The cycle people work on now (see ``current_of``)."""
+        return current_of(self.order_by("-year"))
+
+
+class SolidarityCycle(FSMModelMixin, models.Model):
+    """One annual solidarity cycle (AMMR Arts 9-15, 56-60). Every rule that can change is stored here."""
+
+    year = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(2026)])
+    status = FSMField(default=CycleStatus.PREPARATION, choices=CycleStatus.choices, protected=True)
+
+    # Reference numbers of the pool: those of the Council act once adopted (Art. 57), the proposal's before.
+    reference_relocations = models.PositiveIntegerField()
+    reference_financial_eur = models.DecimalField(max_digits=15, decimal_places=2)
+    # The Commission's proposal (Art. 12), kept apart: offsets open at 50 % of its relocations (Art. 63(1)).
+    proposal_relocations = models.PositiveIntegerField(null=True, blank=True)
+    proposal_financial_eur = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+    eur_per_relocation = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("20000.00"))
+    weight_population = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5000"))
+    weight_gdp = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5000"))
+    relocation_rounding = models.CharField(
+        max_length=10, choices=RelocationRounding.choices, default=RelocationRounding.UP
+    )
+    sar_share_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Indicative share of the pool for states under pressure after SAR disembarkations (Art. 57(2)).",
+    )
+
+    legal_basis = models.CharField(max_length=200, blank=True)
+    report_reference = models.CharField(max_length=120, blank=True)
+    report_date = models.DateField(null=True, blank=True)
+    pressure_decision_reference = models.CharField(max_length=120, blank=True)
+    pressure_decision_date = models.DateField(null=True, blank=True)
+    proposal_date = models.DateField(null=True, blank=True)
+    forum_dates = models.JSONField(default=list, blank=True, help_text="Dates of the High-Level Forum meetings.")
+    political_agreement_date = models.DateField(null=True, blank=True)
+    council_act_reference = models.CharField(max_length=120, blank=True)
+    council_act_date = models.DateField(null=True, blank=True)
+    applies_from = models.DateField(null=True, blank=True)
+    implementation_deadline = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+
+    history = audited()
+    objects = SolidarityCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        permissions = [("manage_cycle", "Can manage a solidarity cycle and move it through its stages")]
+        constraints = [
+            models.CheckConstraint(condition=Q(reference_financial_eur__gte=0), name="cycle_financial_non_negative"),
+            models.CheckConstraint(condition=Q(eur_per_relocation__gt=0), name="cycle_eur_per_relocation_positive"),
+            models.CheckConstraint(
+                condition=Q(weight_population__gte=0, weight_gdp__gte=0), name="cycle_weights_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_population__lte=1, weight_gdp__lte=1), name="cycle_weights_at_most_one"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Solidarity cycle {self.year}"
+
+    def relocation_equivalent(self, *, relocations=0, euros=0) -> Decimal:
+        """``relocations`` persons and ``euros`` as relocations at this cycle's price (AMMR Art. 56(2))."""
+        return relocation_equivalent(relocations=relocations, euros=euros, eur_per_relocation=self.eur_per_relocation)
+
+    # Transitions: the coordinator moves the cycle; services lock the row and record actor and reason.
+    @transition(field=status, source=CycleStatus.PREPARATION, target=CycleStatus.PROPOSED, permission=_may_manage_cycle)
+    def propose(self):
+        """The Commission's pool proposal (Art. 12) is recorded."""
+
+    @transition(field=status, source=CycleStatus.PROPOSED, target=CycleStatus.PLEDGING, permission=_may_manage_cycle)
+    def open_pledging(self):
+        """The High-Level Forum opens the pledging exercise (Art. 13)."""
+
+    @transition(
+        field=status,
+        source=CycleStatus.PLEDGING,
+        target=CycleStatus.ADOPTED,
+        permission=_may_manage_cycle,
+        conditions=[lambda cycle: bool(cycle.council_act_reference and cycle.council_act_date)],
+    )
+    def adopt(self):
+        """The Council implementing act establishes the pool (Art. 57); pledges become binding."""
+
+    @transition(
+        field=status, source=CycleStatus.ADOPTED, target=CycleStatus.IN_APPLICATION, permission=_may_manage_cycle
+    )
+    def start_application(self):
+        """The pool applies and pledges are activated (Arts 58-60)."""
+
+    @transition(
+        field=status, source=CycleStatus.IN_APPLICATION, target=CycleStatus.CLOSED, permission=_may_manage_cycle
+    )
+    def close(self):
+        """The implementation year is over."""
+
+    TRANSITIONS = ("propose", "open_pledging", "adopt", "start_application", "close")
+
+    @property
+    def is_pledging(self) -> bool:
+        return self.status == CycleStatus.PLEDGING
+
+    @property
+    def pledges_are_public(self) -> bool:
+        return self.status in PLEDGES_PUBLIC_FROM
+
+
+class ReferenceFigure(models.Model):
+    """Population and GDP of one state for one cycle's fair-share key (Art. 66, Annex I)."""
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.CASCADE, related_name="reference_figures")
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="reference_figures")
+    population = models.PositiveBigIntegerField(help_text="Population on 1 January (persons).")
+    population_reference_date = models.DateField(null=True, blank=True)
+    population_source = models.CharField(max_length=200, blank=True)
+    gdp_eur_million = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="GDP at current prices, EUR million."
+    )
+    gdp_reference_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    gdp_source = models.CharField(max_length=200, blank=True)
+    verified = models.BooleanField(default=False, help_text="Checked against the official source.")
+    version = models.PositiveIntegerField(default=1)
+
+    history = audited()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "member_state"], name="one_reference_figure_per_state_and_cycle"),
+            models.CheckConstraint(condition=Q(gdp_eur_million__gte=0), name="reference_gdp_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_state_id} {self.cycle.year}"
+
+
+class DesignationKind(models.TextChoices):
+    UNDER_PRESSURE = "under_pressure", "Under migratory pressure"
+    AT_RISK = "at_risk", "At risk of migratory pressure"
+    SIGNIFICANT_SITUATION = "significant_situation", "Facing a significant migratory situation"
+
+
+class DesignationGround(models.TextChoices):
+    ARRIVALS = "arrivals", "Arrivals"
+    SAR = "sar", "Arrivals after search-and-rescue disembarkations"
+
+
+class Designation(models.Model):
+    """A state's designation in the Commission's pressure decision (Art. 11)."""
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.CASCADE, related_name="designations")
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="designations")
+    kind = models.CharField(max_length=24, choices=DesignationKind.choices)
+    ground = models.CharField(max_length=10, choices=DesignationGround.choices, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = audited()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "member_state", "kind"], name="one_designation_per_kind"),
+            # Only a state under pressure has a ground (Art. 11(1)); the others carry none.
+            models.CheckConstraint(
+                condition=Q(kind="under_pressure") | Q(ground=""), name="designation_ground_only_under_pressure"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_state_id} {self.get_kind_display()} ({self.cycle.year})"
+
+
+class OfficialShare(models.Model):
+    """The share and amounts printed in the Council act, to compare with the computed key."""
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.CASCADE, related_name="official_shares")
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="official_shares")
+    share_percent = models.DecimalField(max_digits=8, decimal_places=4)
+    relocations = models.PositiveIntegerField(null=True, blank=True)
+    financial_eur = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    verified = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    history = audited()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "member_state"], name="one_official_share_per_state_and_cycle"),
+            models.CheckConstraint(
+                condition=Q(share_percent__gte=0, share_percent__lte=100), name="official_share_is_a_percentage"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_state_id} {self.share_percent} % ({self.cycle.year})"
+
+
+class Scenario(models.Model):
+    """A what-if variant of a cycle's key: other reference numbers, weights, deductions or states in the key.
+
+    Computed by the same fair-share engine as the cycle; private to its author's delegation unless shared.
+    """
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.CASCADE, related_name="scenarios")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    author = models.ForeignKey("solidarity.User", on_delete=models.PROTECT, related_name="scenarios")
+    author_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    shared = models.BooleanField(default=False, help_text="Visible to every delegation, not only the author's.")
+    reference_relocations = models.PositiveIntegerField()
+    reference_financial_eur = models.DecimalField(max_digits=15, decimal_places=2)
+    eur_per_relocation = models.DecimalField(max_digits=12, decimal_places=2)
+    weight_population = models.DecimalField(max_digits=5, decimal_places=4)
+    weight_gdp = models.DecimalField(max_digits=5, decimal_places=4)
+    relocation_rounding = models.CharField(max_length=10, choices=RelocationRounding.choices)
+    deductions_percent = models.JSONField(
+        default=dict, blank=True, help_text='Deductions by state code, in percent: {"AT": "100"}.'
+    )
+    states_in_key = models.JSONField(
+        default=list, blank=True, help_text="Codes of the states in the key; empty means the cycle's own key."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = audited()
+
+    class Meta:
+        ordering = ["cycle__year", "title", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reference_financial_eur__gte=0), name="scenario_financial_non_negative"),
+            models.CheckConstraint(condition=Q(eur_per_relocation__gt=0), name="scenario_eur_per_relocation_positive"),
+            models.CheckConstraint(
+                condition=Q(weight_population__gte=0, weight_gdp__gte=0, weight_population__lte=1, weight_gdp__lte=1),
+                name="scenario_weights_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.cycle.year})"

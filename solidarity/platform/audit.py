@@ -1,0 +1,680 @@
+"""The audit log: every history row of every audited model, filtered, paged by keyset, with its diff.
+
+What auditors read (DESIGN "Roles": the auditor reads every history row and exports the audit log). The
+history tables are discovered, not listed: any model with ``history = audited()`` joins the log the day it
+is added. Pages are keyset-paginated on (history_date, model, history_id), newest first, so a page deep in a
+million rows costs what the first one does: each table is asked for its newest ``page + 1`` matching rows in
+one UNION ALL (never OFFSET), then the rows and their predecessors (for the diffs) are fetched with a fixed
+number of queries per table on the page.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache
+from uuid import UUID
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html, format_html_join
+from django_fsm import FSMFieldMixin
+from simple_history import utils as history_utils
+
+from solidarity.platform.history import FieldChange
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+EXPORT_CAP = 100_000
+KINDS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+# --- The audited models -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """One audited model and its history table."""
+
+    index: int  # position in label order: the tie-breaker between tables in the keyset
+    label: str  # "pledges.pledge": how URLs, filters and exports name the model
+    model: type
+    history_model: type
+    pk_field: object  # the model's primary key field; the history row keeps it under the same attname
+    member_state_attname: str | None  # "member_state_id" where the history table has that column
+    tracked: tuple  # the history row's fields that a diff compares
+    m2m: tuple  # (field name, label, m2m history model, name of the related object on its rows)
+
+    @property
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    def object_id(self, record) -> str:
+        return str(getattr(record, self.pk_field.attname))
+
+    def parse_pk(self, raw):
+        """``raw`` as this model's primary key; ValidationError when it cannot be one."""
+        value = self.pk_field.to_python(str(raw).strip())
+        if value in (None, ""):
+            raise ValidationError("empty")
+        return value
+
+
+def _diffed_fields(model, history_model) -> tuple:
+    # Bookkeeping columns (version, timestamps Django keeps) change on every save and say nothing;
+    # the same choice as the per-object history tab (solidarity.platform.history.object_history).
+    shown = {
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name != "version" and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+    }
+    return tuple(f for f in history_model._meta.concrete_fields if f.name in shown)
+
+
+def _m2m_sources(model, history_model) -> tuple:
+
+    result = []
+    for m2m_field in getattr(history_model, "_history_m2m_fields", ()) or ():
+        m2m_model = getattr(history_model, m2m_field.name).model
+        result.append(
+            (
+                m2m_field.name,
+                str(m2m_field.verbose_name),
+                m2m_model,
+                history_utils.get_m2m_reverse_field_name(m2m_field),
+            )
+        )
+    return tuple(result)
+
+
+@cache
+def audit_sources() -> dict[str, AuditSource]:
+    """Every model with a django-simple-history manager, by label, in label order."""
+    found = []
+    for model in apps.get_models():
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+        if not manager_name:
+            continue
+        history_model = getattr(model, manager_name).model
+        names = {f.name for f in history_model._meta.concrete_fields}
+        found.append((model._meta.label_lower, model, history_model, "member_state" in names))
+    found.sort(key=lambda item: item[0])
+    return {
+        label: AuditSource(
+            index=index,
+            label=label,
+            model=model,
+            history_model=history_model,
+            pk_field=model._meta.pk,
+            member_state_attname="member_state_id" if has_state else None,
+            tracked=_diffed_fields(model, history_model),
+            m2m=_m2m_sources(model, history_model),
+        )
+        for index, (label, model, history_model, has_state) in enumerate(found)
+    }
+
+
+def source_for(label: str) -> AuditSource | None:
+    return audit_sources().get((label or "").strip().lower())
+
+
+@cache
+def known_transitions() -> list[str]:
+    """The names of every workflow transition of the audited models, for the filter's suggestions."""
+    names = set()
+    for source in audit_sources().values():
+        for model_field in source.model._meta.concrete_fields:
+            if isinstance(model_field, FSMFieldMixin):
+                names.update(t.name for t in model_field.get_all_transitions(source.model))
+    return sorted(names)
+
+
+# --- Filters ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    model: str = ""
+    object_id: str = ""
+    user_id: int | None = None
+    member_state: str = ""
+    date_after: datetime.datetime | None = None  # inclusive
+    date_before: datetime.datetime | None = None  # exclusive
+    transition: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.model, self.object_id, self.user_id, self.member_state, self.date_after, self.date_before)
+        ) or bool(self.transition)
+
+
+class MomentField(forms.CharField):
+    """A date (``2026-07-01``) or a date and time (``2026-07-01T14:30``), in the registry's time zone.
+
+    ``end_of_day``: a bare date means "up to the end of that day" (the upper bound of a range, exclusive).
+    """
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value).strip()
+        if not text:
+            return None
+        try:
+            # A bare date first: Python reads "2026-07-01" as a datetime too, which would lose end_of_day.
+            day = parse_date(text)
+            moment = None if day else parse_datetime(text)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is None:
+            raise ValidationError(
+                "Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.", code="invalid_date"
+            )
+        if moment is None:
+            moment = datetime.datetime.combine(day, datetime.time.min)
+            if self.end_of_day:
+                moment += datetime.timedelta(days=1)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+
+def _model_choices():
+    return [("", "Any type")] + [(s.label, s.verbose_name.capitalize()) for s in audit_sources().values()]
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python rather than through a template each: the audit log's
+    filter form has some sixty of them, and rendering them one template at a time was half the page's CPU."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
+class AuditFilterForm(forms.Form):
+    """The one parser of the audit log's filters: the page, its exports, the API and ``export_audit``."""
+
+    model = forms.ChoiceField(label="Object type", required=False, choices=_model_choices, widget=PlainSelect)
+    object_id = forms.CharField(label="Object id", required=False, max_length=64)
+    user = forms.CharField(label="User (username)", required=False, max_length=150)
+    member_state = forms.ModelChoiceField(
+        label="Member State",
+        required=False,
+        queryset=None,  # the states users act for: set per form, the platform names no domain model
+        to_field_name="code",
+        empty_label="Any state",
+        widget=PlainSelect,
+        help_text="Only objects that belong to a state (pledges, positions, findings, ...).",
+    )
+    date_after = MomentField(
+        label="From", required=False, help_text="A date, included.", widget=forms.TextInput(attrs={"type": "date"})
+    )
+    date_before = MomentField(
+        label="To",
+        required=False,
+        end_of_day=True,
+        help_text="A date, included.",
+        widget=forms.TextInput(attrs={"type": "date"}),
+    )
+    transition = forms.CharField(
+        label="Transition",
+        required=False,
+        max_length=40,
+        help_text="E.g. submit, confirm, adopt.",
+        widget=forms.TextInput(attrs={"list": "audit-transitions"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        states = get_user_model()._meta.get_field("member_state").related_model
+        self.fields["member_state"].queryset = states.objects.all()
+
+    def clean_user(self):
+        username = self.cleaned_data["user"].strip()
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).only("pk", "username").first()
+        if user is None:
+            raise ValidationError(f"No user is named {username!r}.", code="unknown_user")
+        return user
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("date_after"), data.get("date_before")
+        if after and before and after >= before:
+            self.add_error("date_before", ValidationError("The end of the range is before its start.", code="range"))
+        source = source_for(data.get("model") or "")
+        object_id = (data.get("object_id") or "").strip()
+        if source and object_id:
+            try:
+                source.parse_pk(object_id)
+            except ValidationError:
+                self.add_error(
+                    "object_id", ValidationError(f"{object_id!r} is not an id of a {source.verbose_name}.", "invalid")
+                )
+        return data
+
+    def filters(self) -> AuditFilters:
+        data = self.cleaned_data
+        return AuditFilters(
+            model=data.get("model") or "",
+            object_id=(data.get("object_id") or "").strip(),
+            user_id=data["user"].pk if data.get("user") else None,
+            member_state=data["member_state"].code if data.get("member_state") else "",
+            date_after=data.get("date_after"),
+            date_before=data.get("date_before"),
+            transition=(data.get("transition") or "").strip(),
+        )
+
+
+# --- Cursors ----------------------------------------------------------------------------------------------
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the log: just past (date, model, history_id), going older or (``newer``) newer."""
+
+    date: datetime.datetime
+    label: str
+    history_id: int
+    newer: bool = False
+
+    def encode(self) -> str:
+        raw = json.dumps([self.date.isoformat(), self.label, self.history_id, int(self.newer)], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            iso, label, history_id, newer = json.loads(raw)
+            date = datetime.datetime.fromisoformat(iso)
+            if timezone.is_naive(date) or not isinstance(history_id, int) or label not in audit_sources():
+                raise ValueError(token)
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+            raise InvalidCursor("This page link is not valid (it may be from an older version).") from error
+        return cls(date=date, label=label, history_id=history_id, newer=bool(newer))
+
+    @classmethod
+    def at(cls, entry: "AuditEntry", *, newer: bool = False) -> "Cursor":
+        return cls(entry.record.history_date, entry.source.label, entry.record.history_id, newer)
+
+
+def _keyset(source: AuditSource, cursor: Cursor) -> Q:
+    """Rows of ``source`` strictly beyond ``cursor`` in the order (history_date, model, history_id).
+
+    The model's place is a constant per table, so each table needs only a plain range on its own index.
+    """
+    here = audit_sources()[cursor.label].index
+    if cursor.newer:
+        if source.index > here:
+            return Q(history_date__gte=cursor.date)
+        if source.index == here:
+            return Q(history_date__gt=cursor.date) | Q(history_date=cursor.date, history_id__gt=cursor.history_id)
+        return Q(history_date__gt=cursor.date)
+    if source.index < here:
+        return Q(history_date__lte=cursor.date)
+    if source.index == here:
+        return Q(history_date__lt=cursor.date) | Q(history_date=cursor.date, history_id__lt=cursor.history_id)
+    return Q(history_date__lt=cursor.date)
+
+
+# --- Selecting rows ---------------------------------------------------------------------------------------
+
+
+def _selected(filters: AuditFilters) -> list[tuple[AuditSource, Q]]:
+    """The tables the filters can match, each with its WHERE clause (without the cursor)."""
+    result = []
+    for source in audit_sources().values():
+        if filters.model and source.label != filters.model:
+            continue
+        where = Q()
+        if filters.member_state:
+            if source.member_state_attname is None:
+                continue  # a model that belongs to no state cannot match a state
+            where &= Q(**{source.member_state_attname: filters.member_state})
+        if filters.object_id:
+            try:
+                where &= Q(**{source.pk_field.attname: source.parse_pk(filters.object_id)})
+            except ValidationError:
+                continue  # "BE" is no pledge id, 12 is no Member State code
+        if filters.user_id is not None:
+            where &= Q(history_user_id=filters.user_id)
+        if filters.date_after:
+            where &= Q(history_date__gte=filters.date_after)
+        if filters.date_before:
+            where &= Q(history_date__lt=filters.date_before)
+        if filters.transition:
+            where &= Q(history_transition=filters.transition)
+        result.append((source, where))
+    return result
+
+
+def _keys(filters: AuditFilters, cursor: Cursor | None, limit: int) -> list[tuple[int, int, datetime.datetime]]:
+    """(source index, history_id, history_date) of the next ``limit`` rows, in the direction of ``cursor``."""
+    newer = bool(cursor and cursor.newer)
+    sign = "" if newer else "-"
+    arms = []
+    for source, where in _selected(filters):
+        if cursor is not None:
+            where &= _keyset(source, cursor)
+        arms.append(
+            source.history_model.objects.filter(where)
+            .annotate(src=Value(source.index, output_field=IntegerField()))
+            .values_list("src", "history_id", "history_date")
+            .order_by(f"{sign}history_date", f"{sign}history_id")[:limit]
+        )
+    if not arms:
+        return []
+    outer = (f"{sign}history_date", f"{sign}src", f"{sign}history_id")
+    if len(arms) == 1:
+        return list(arms[0])
+    if connection.features.supports_slicing_ordering_in_compound:
+        # One round trip: each table walks its history_date index for at most `limit` rows.
+        return list(arms[0].union(*arms[1:], all=True).order_by(*outer)[:limit])
+    merged = [row for arm in arms for row in arm]  # SQLite (development): the same, merged here
+    merged.sort(key=lambda row: (row[2], row[0], row[1]), reverse=not newer)
+    return merged[:limit]
+
+
+def count_up_to(filters: AuditFilters, limit: int) -> int:
+    """How many rows match, counting no further than ``limit`` (enough to enforce an export cap)."""
+    arms = [
+        source.history_model.objects.filter(where).order_by().values_list("history_id")[:limit]
+        for source, where in _selected(filters)
+    ]
+    if not arms:
+        return 0
+    if len(arms) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # Each arm stops at `limit` rows, so the count is bounded however large the tables are.
+        return min(arms[0].union(*arms[1:], all=True).count(), limit)
+    total = 0
+    for arm in arms:
+        total += arm.count()
+        if total >= limit:
+            return limit
+    return total
+
+
+# --- Entries with their diffs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    source: AuditSource
+    record: object  # the history row, with history_user joined
+    changes: list = field(default_factory=list)  # FieldChange, against the object's previous row
+
+    @property
+    def kind(self) -> str:
+        return KINDS[self.record.history_type]
+
+    @property
+    def object_id(self) -> str:
+        return self.source.object_id(self.record)
+
+    @property
+    def username(self) -> str | None:
+        user = self.record.history_user
+        return user.get_username() if user is not None else None
+
+    @property
+    def member_state(self) -> str | None:
+        attname = self.source.member_state_attname
+        return getattr(self.record, attname) if attname else None
+
+
+def _previous_row(source: AuditSource) -> Subquery:
+    """The history_id of the same object's row just before the outer row."""
+    pk = source.pk_field.attname
+    earlier = source.history_model.objects.filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+        **{pk: OuterRef(pk)},
+    ).order_by("-history_date", "-history_id")
+    return Subquery(earlier.values("history_id")[:1])
+
+
+def _m2m_values(source: AuditSource, history_ids: Sequence[int]) -> dict[str, dict[int, str]]:
+    """For each many-to-many field (a user's groups): the related objects on each history row, as text."""
+    values = {}
+    for name, _label, m2m_model, target in source.m2m:
+        by_row: dict[int, list[str]] = {history_id: [] for history_id in history_ids}
+        for row in m2m_model.objects.filter(history_id__in=history_ids).select_related(target):
+            by_row[row.history_id].append(str(getattr(row, target)))
+        values[name] = {history_id: ", ".join(sorted(names)) for history_id, names in by_row.items()}
+    return values
+
+
+def _diff(source: AuditSource, record, previous, m2m: dict) -> list[FieldChange]:
+    if record.history_type != "+" and previous is None:
+        return []  # the object's earlier rows are not in the history (e.g. recorded before it was audited)
+    changes = []
+    for f in source.tracked:
+        new = getattr(record, f.attname)
+        if previous is None:
+            if new not in (None, ""):
+                changes.append(FieldChange(f.name, str(f.verbose_name), None, new))
+        elif (old := getattr(previous, f.attname)) != new:
+            changes.append(FieldChange(f.name, str(f.verbose_name), old, new))
+    for name, label, _model, _target in source.m2m:
+        new = m2m[name].get(record.history_id, "")
+        old = m2m[name].get(previous.history_id, "") if previous is not None else ""
+        if old != new:
+            changes.append(FieldChange(name, label, old if previous is not None else None, new))
+    return changes
+
+
+def _entries(keys: list[tuple[int, int, datetime.datetime]]) -> list[AuditEntry]:
+    """The history rows behind ``keys``, in that order, each with its diff.
+
+    One query per table on the page fetches its rows together with each row's predecessor (plus one per
+    many-to-many field, for users' groups): a constant number, however long each object's history is.
+    """
+    by_index = {source.index: source for source in audit_sources().values()}
+    wanted: dict[int, list[int]] = {}
+    for index, history_id, _date in keys:
+        wanted.setdefault(index, []).append(history_id)
+    records = {}
+    for index, history_ids in wanted.items():
+        source = by_index[index]
+        history = source.history_model.objects
+        page_rows = history.filter(history_id__in=history_ids)
+        # One IN over a UNION, not "IN (list) OR IN (subquery)": PostgreSQL cannot probe the primary key for
+        # an OR with a subquery, and reads the whole table instead (seconds at a million rows).
+        wanted_ids = page_rows.annotate(p=_previous_row(source)).values("p").union(page_rows.values("history_id"))
+        fetched = {
+            row.history_id: row
+            for row in history.filter(history_id__in=wanted_ids)
+            .select_related("history_user")
+            .annotate(previous_history_id=_previous_row(source))
+            .order_by()
+        }
+        m2m = _m2m_values(source, list(fetched)) if source.m2m else {}
+        for history_id in history_ids:
+            row = fetched.get(history_id)
+            if row is not None:
+                before = fetched.get(row.previous_history_id)
+                records[(index, history_id)] = AuditEntry(source, row, _diff(source, row, before, m2m))
+    return [records[(index, history_id)] for index, history_id, _date in keys if (index, history_id) in records]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    older: Cursor | None  # where the next page (older changes) starts, if there is one
+    newer: Cursor | None  # where the previous page (newer changes) starts, if there is one
+
+
+def audit_log_page(filters: AuditFilters, *, cursor: Cursor | None = None, size: int = PAGE_SIZE) -> AuditPage:
+    """One page of the log, newest first, from ``cursor`` (None: the newest changes)."""
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    keys = _keys(filters, cursor, size + 1)
+    more = len(keys) > size
+    keys = keys[:size]
+    if cursor is not None and cursor.newer:
+        keys.reverse()
+    entries = _entries(keys)
+    if cursor is not None and cursor.newer:
+        older = Cursor.at(entries[-1]) if entries else replace(cursor, newer=False)
+        newer = Cursor.at(entries[0], newer=True) if more and entries else None
+    else:
+        older = Cursor.at(entries[-1]) if more and entries else None
+        if cursor is None:
+            newer = None
+        else:
+            newer = Cursor.at(entries[0], newer=True) if entries else replace(cursor, newer=True)
+    return AuditPage(entries=entries, older=older, newer=newer)
+
+
+def iter_audit_log(filters: AuditFilters, *, batch: int = 1000) -> Iterator[AuditEntry]:
+    """Every matching entry, newest first, fetched ``batch`` at a time by keyset (for exports)."""
+    cursor = None
+    while True:
+        keys = _keys(filters, cursor, batch)
+        entries = _entries(keys)
+        yield from entries
+        if len(keys) < batch or not entries:
+            return
+        cursor = Cursor.at(entries[-1])
+
+
+# --- Values as text or JSON -------------------------------------------------------------------------------
+
+
+def plain(value):
+    """A stored value as JSON can carry it: decimals and dates as strings, the rest as they are."""
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def changes_text(changes: list[FieldChange]) -> str:
+    """One line per change, "field: old -> new", for exports."""
+
+    def show(value):
+        return "(empty)" if value in (None, "") else str(plain(value))
+
+    return "\n".join(f"{c.field}: {show(c.old)} -> {show(c.new)}" for c in changes)
+
+
+EXPORT_HEADERS = (
+    "When",
+    "User",
+    "Object type",
+    "Object id",
+    "Member State",
+    "Change",
+    "Transition",
+    "Reason",
+    "IP address",
+    "Request id",
+    "History id",
+    "Changes",
+)
+
+
+def export_row(entry: AuditEntry) -> list:
+    record = entry.record
+    return [
+        record.history_date,
+        entry.username or "system",
+        entry.source.label,
+        entry.object_id,
+        entry.member_state or "",
+        entry.kind,
+        record.history_transition,
+        record.history_change_reason or "",
+        record.history_ip_address or "",
+        record.history_request_id,
+        record.history_id,
+        changes_text(entry.changes),
+    ]
+
+
+# --- An object as it was ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    label: str
+    value: object
+    display: str
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """An object at a moment: ``status`` is "existed", "not_created_yet" or "deleted"."""
+
+    source: AuditSource
+    object_id: str
+    at: datetime.datetime
+    status: str
+    record: object | None = None  # the history row in force at ``at``
+    values: list = field(default_factory=list)  # FieldValue of every field, when it existed
+
+    @property
+    def existed(self) -> bool:
+        return self.status == "existed"
+
+
+def _display(model_field, value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    choices = dict(model_field.flatchoices) if model_field.choices else {}
+    if value in choices:
+        return f"{choices[value]} ({value})"
+    return str(plain(value))
+
+
+def object_as_of(source: AuditSource, pk, at: datetime.datetime) -> AsOf:
+    """The object's stored values at ``at`` (from its history), or why it had none then."""
+    pk = source.parse_pk(pk)
+    instance = source.model.history.as_of(at).filter(pk=pk).first()
+    if instance is None:
+        last = (
+            source.history_model.objects.filter(**{source.pk_field.attname: pk}, history_date__lte=at)
+            .order_by("-history_date", "-history_id")
+            .values_list("history_type", flat=True)
+            .first()
+        )
+        return AsOf(source, str(pk), at, "deleted" if last == "-" else "not_created_yet")
+    record = instance._history
+    kept = {f.name for f in source.history_model._meta.concrete_fields}
+    values = [
+        FieldValue(f.name, str(f.verbose_name), value, _display(f, value))
+        for f in source.model._meta.concrete_fields
+        if f.name in kept  # a field the history does not keep (a password) has no past value to show
+        for value in [getattr(instance, f.attname, None)]
+    ]
+    return AsOf(source, str(pk), at, "existed", record=record, values=values)

@@ -1,0 +1,229 @@
+"""/api/v1/history/: the audit log for auditors' tools, with the same filters and keyset cursors as the page."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from solidarity.platform.api import error_responses
+from solidarity.platform.audit import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    AuditEntry,
+    AuditFilterForm,
+    Cursor,
+    InvalidCursor,
+    MomentField,
+    audit_log_page,
+    audit_sources,
+    object_as_of,
+    plain,
+    source_for,
+)
+
+# --- Serializers (the response shapes; rows are built by the functions below) -------------------------
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name, e.g. `status` or `amount_eur` (a relation: its id).")
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null on creation or when it was empty.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after. Decimals and dates are strings.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    model = serializers.CharField(help_text="The object's type as `app.model`, e.g. `pledges.pledge`.")
+    object_id = serializers.CharField(help_text="The object's id (a Member State's is its code).")
+    history_id = serializers.IntegerField(help_text="The history row's id within its model's history.")
+    date = serializers.DateTimeField(help_text="When the change was written.")
+    user = serializers.CharField(allow_null=True, help_text="Username of who made it; null for the system.")
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    transition = serializers.CharField(help_text="The workflow transition, e.g. `submit`; empty for other edits.")
+    reason = serializers.CharField(allow_null=True, help_text="The reason given with the change.")
+    ip_address = serializers.IPAddressField(allow_null=True, help_text="The client's address, for web requests.")
+    request_id = serializers.CharField(help_text="The request id (X-Request-ID) of the web request, if any.")
+    member_state = serializers.CharField(
+        allow_null=True, help_text="The state the object belongs to, where its model has one."
+    )
+    changes = ChangeSerializer(many=True, help_text="Each field that differs from the object's previous row.")
+
+
+@extend_schema_serializer(many=False)  # one page object, not a list of them, although it answers `list`
+class HistoryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="Older changes (a `cursor` link), or null at the end.")
+    previous = serializers.URLField(allow_null=True, help_text="Newer changes, or null on the first page.")
+    results = HistoryEntrySerializer(many=True)
+
+
+class AsOfSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    object_id = serializers.CharField()
+    at = serializers.DateTimeField(help_text="The moment asked about.")
+    status = serializers.ChoiceField(
+        choices=["existed", "not_created_yet", "deleted"], help_text="Whether the object existed at that moment."
+    )
+    history_id = serializers.IntegerField(allow_null=True, help_text="The history row in force at that moment.")
+    recorded_at = serializers.DateTimeField(allow_null=True, help_text="When that row was written.")
+    recorded_by = serializers.CharField(allow_null=True, help_text="Who wrote it (username), or null.")
+    fields = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        allow_null=True,
+        help_text="Every field's value at that moment (relations by id); null when it did not exist.",
+    )
+
+
+def entry_payload(entry: AuditEntry) -> dict:
+    record = entry.record
+    return {
+        "model": entry.source.label,
+        "object_id": entry.object_id,
+        "history_id": record.history_id,
+        "date": record.history_date,
+        "user": entry.username,
+        "type": entry.kind,
+        "transition": record.history_transition,
+        "reason": record.history_change_reason,
+        "ip_address": record.history_ip_address,
+        "request_id": record.history_request_id,
+        "member_state": entry.member_state,
+        "changes": [{"field": c.field, "old": plain(c.old), "new": plain(c.new)} for c in entry.changes],
+    }
+
+
+# --- Who may read it --------------------------------------------------------------------------------------
+
+
+class ReadsAuditLog(permissions.BasePermission):
+    """DESIGN "Roles": auditors read every history row; the log spans every state, so nobody else does."""
+
+    message = "Only auditors may read the audit log."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("solidarity.view_history"))
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError(
+        {
+            name: [ErrorDetail(error["message"], code=error["code"] or "invalid") for error in errors]
+            for name, errors in form.errors.get_json_data().items()
+        }
+    )
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: [ErrorDetail(message, code=code)]})
+
+
+# --- The endpoints ----------------------------------------------------------------------------------------
+
+_MODELS = "One of: " + ", ".join(f"`{label}`" for label in ("pledges.pledge", "pledges.position", "compliance.finding"))
+FILTERS = [
+    OpenApiParameter(
+        "model", str, description=f"The object type as `app.model`. {_MODELS}, ... (every audited model)."
+    ),
+    OpenApiParameter("object_id", str, description="The object's id (with `model`; a Member State's is its code)."),
+    OpenApiParameter("user", str, description="Username of who made the change."),
+    OpenApiParameter("member_state", str, description="Eurostat code: changes of objects belonging to that state."),
+    OpenApiParameter("date_after", str, description="From this date (`2026-07-01`) or moment (ISO 8601), included."),
+    OpenApiParameter("date_before", str, description="Up to this date (included) or moment (excluded)."),
+    OpenApiParameter("transition", str, description="A workflow transition, e.g. `submit`, `adopt`, `confirm`."),
+    OpenApiParameter("cursor", str, description="The opaque position from a `next` or `previous` link."),
+    OpenApiParameter("page_size", int, description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})."),
+]
+AS_OF_PARAMETERS = [
+    OpenApiParameter("model", str, required=True, description="The object type, e.g. `pledges.pledge`."),
+    OpenApiParameter("object_id", str, required=True, description="The object's id."),
+    OpenApiParameter(
+        "at", OpenApiTypes.STR, required=True, description="The moment, e.g. `2026-07-01T00:00` (Brussels time)."
+    ),
+]
+AUDITORS_ONLY = {403: "Only auditors may read the audit log."}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The audit log (auditors)",
+        description=(
+            "Every change of every audited object, newest first: who, when, from where (IP address, request "
+            "id), the transition, the reason and each changed field before and after. Paged by an opaque "
+            "keyset `cursor`: follow `next` for older changes and `previous` for newer ones; a page costs the "
+            "same however deep it is. As CSV (`?format=csv`) too a page at a time, one row per change with its "
+            "fields as `changes.<n>.field` / `.old` / `.new`, the `next` and `previous` links in the `Link` header. "
+            "400 on an unknown filter value or cursor, 403 for anyone but an auditor."
+        ),
+        parameters=FILTERS,
+        responses={200: HistoryPageSerializer, **error_responses(400, 401, 403, meanings=AUDITORS_ONLY)},
+    ),
+    as_of=extend_schema(
+        summary="One object as it was at a moment (auditors)",
+        description=(
+            "The object's stored values at `at`, from its history: `status` says whether it existed, did not "
+            "exist yet, or had been deleted. 400 on an unknown model or a bad moment."
+        ),
+        parameters=AS_OF_PARAMETERS,
+        responses={200: AsOfSerializer, **error_responses(400, 401, 403, meanings=AUDITORS_ONLY)},
+    ),
+)
+class HistoryViewSet(viewsets.ViewSet):
+    permission_classes = [ReadsAuditLog]
+
+    def list(self, request, *args, **kwargs):  # kwargs: the router's format suffix (history.json)
+        form = AuditFilterForm(request.query_params)
+        if not form.is_valid():
+            raise _form_errors(form)
+        cursor = None
+        if request.query_params.get("cursor"):
+            try:
+                cursor = Cursor.decode(request.query_params["cursor"])
+            except InvalidCursor as error:
+                raise _invalid("cursor", str(error), "invalid_cursor") from None
+        raw_size = request.query_params.get("page_size", str(PAGE_SIZE))
+        if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_PAGE_SIZE:
+            raise _invalid("page_size", f"Give a whole number from 1 to {MAX_PAGE_SIZE}.")
+        page = audit_log_page(form.filters(), cursor=cursor, size=int(raw_size))
+        url = request.build_absolute_uri()
+        body = {
+            "next": replace_query_param(url, "cursor", page.older.encode()) if page.older else None,
+            "previous": replace_query_param(url, "cursor", page.newer.encode()) if page.newer else None,
+            "results": [entry_payload(entry) for entry in page.entries],
+        }
+        return Response(HistoryPageSerializer(body).data)
+
+    @action(detail=False, methods=["get"], url_path="as-of")
+    def as_of(self, request, *args, **kwargs):
+        source = source_for(request.query_params.get("model", ""))
+        if source is None:
+            known = ", ".join(audit_sources())
+            raise _invalid("model", f"Give the object type as app.model, one of: {known}.", "unknown_model")
+        raw_id = request.query_params.get("object_id", "")
+        try:
+            pk = source.parse_pk(raw_id)
+        except DjangoValidationError:
+            raise _invalid("object_id", f"{raw_id!r} is not an id of a {source.verbose_name}.") from None
+        try:
+            at = MomentField(required=True).clean(request.query_params.get("at", ""))
+        except DjangoValidationError as error:
+            raise _invalid("at", error.messages[0], "invalid_date") from None
+        state = object_as_of(source, pk, at)
+        record = state.record
+        body = {
+            "model": source.label,
+            "object_id": state.object_id,
+            "at": at,
+            "status": state.status,
+            "history_id": record.history_id if record else None,
+            "recorded_at": record.history_date if record else None,
+            "recorded_by": record.history_user.get_username() if record and record.history_user else None,
+            "fields": {item.name: plain(item.value) for item in state.values} if state.existed else None,
+        }
+        return Response(AsOfSerializer(body).data)
+
+
+def register(router) -> None:
+    """Add the audit log to the /api/v1/ router."""
+    router.register("history", HistoryViewSet, basename="history")

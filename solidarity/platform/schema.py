@@ -1,0 +1,233 @@
+"""The OpenAPI schema of /api/v1/: drf-spectacular's, with what every endpoint shares documented on each.
+
+Named by ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``; a module of its own because drf-spectacular's generator
+imports DRF's generic views, which the helpers in ``solidarity.api_support`` are imported by.
+"""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.renderers import JSONRenderer
+
+from solidarity.platform.api import error_response
+from solidarity.platform.renderers import CSVRenderer
+
+# Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
+GENERIC_ERRORS = {
+    401: "Not logged in: send a session cookie or `Authorization: Token <key>`.",
+    403: "Not permitted for your role or delegation; nothing was written.",
+    404: "No such object within your scope (or an unknown `page` or `format`).",
+    429: "Too many requests: wait the seconds of the `Retry-After` header.",
+}
+CSV_SCHEMA = {
+    "type": "string",
+    "description": (
+        "With `?format=csv`: a header row of the field names (nested ones as `parent.child`), then one row per "
+        "object; a list is exported whole, not paged. Errors stay JSON."
+    ),
+}
+
+
+# What a field means where its serializer says nothing: by field name, or by (component, field) where the
+# same name means something narrower. Components are named without their `Patched` / `Request` variants.
+FIELD_GLOSSARY = {
+    "id": "The object's id.",
+    "version": "Incremented on every change; send it back (or the ETag) to change the object.",
+    "created_at": "When it was recorded.",
+    "updated_at": "When it was last changed.",
+    "illustrative": "Demonstration data rather than a real record.",
+    "reason": "The reason given with the change.",
+    "name": "The state's name in English.",
+    "code": "Eurostat code (`EL` for Greece).",
+    "protocol_order": "Position in the protocol order of the Member States (EU-27, then the associated states).",
+    "eu_member": "One of the 27 Member States of the EU.",
+    "dublin_associated": "Iceland, Liechtenstein, Norway or Switzerland: applies the Dublin rules by agreement.",
+    "note": "Remarks on the state's position under the Pact (opt-outs, association).",
+    "year": "The cycle's year, e.g. 2026.",
+    "reference_relocations": "Relocations of the Annual Solidarity Pool the fair shares are computed from (Art. 12).",
+    "reference_financial_eur": "Financial contributions of the pool, in euros, the fair shares are computed from.",
+    "proposal_relocations": "Relocations of the Commission's proposal for the pool.",
+    "proposal_financial_eur": "Financial contributions of the Commission's proposal, in euros.",
+    "eur_per_relocation": "Euro value of one relocation when pledges are compared (Art. 56(2)).",
+    "weight_population": "Weight of population in the key (Annex I: 0.5).",
+    "weight_gdp": "Weight of GDP in the key (Annex I: 0.5); the two weights add up to 1.",
+    "legal_basis": "The legal act the cycle rests on.",
+    "report_reference": "Reference of the European Annual Asylum and Migration Report.",
+    "report_date": "Date of that report.",
+    "pressure_decision_reference": "Reference of the decision designating states under pressure (Art. 11).",
+    "pressure_decision_date": "Date of that decision.",
+    "proposal_date": "Date of the Commission's proposal for the pool.",
+    "political_agreement_date": "Date of the political agreement in the Council.",
+    "council_act_reference": "Reference of the Council implementing act (Art. 57).",
+    "council_act_date": "Date of the Council implementing act.",
+    "applies_from": "First day the pool applies.",
+    "implementation_deadline": "Last day to implement the pledges.",
+    "notes": "Free remarks.",
+    "population_reference_date": "The day the population was counted (usually 1 January).",
+    "population_source": "Where the population comes from, e.g. Eurostat `demo_pjan`.",
+    "gdp_reference_year": "The year the GDP is of.",
+    "gdp_source": "Where the GDP comes from, e.g. Eurostat `nama_10_gdp`.",
+    "ground": "For `under_pressure`: arrivals, or arrivals after search-and-rescue disembarkations.",
+    "grounds": "Why the state asks for the deduction, in words.",
+    "contributing_state": "Eurostat code of the state whose pledge it is.",
+    "benefitting_state": "Eurostat code of the state it goes to.",
+    "evidence_reference": "Reference of the proof (payment order, transfer record...).",
+    "decline_explanation": "Why it was declined, in words; empty otherwise.",
+    "applications_accepted": "How many applications the contributing state took over.",
+    "answered_on": "When the contributing state answered.",
+    "explanation": "The answer, in words.",
+    "period_start": "First day of the period.",
+    "period_end": "Last day of the period.",
+    "take_charge_sent": "Take-charge requests sent to other states.",
+    "take_charge_received": "Take-charge requests received from other states.",
+    "take_charge_accepted": "Take-charge requests received and accepted.",
+    "take_charge_refused": "Take-charge requests received and refused.",
+    "take_back_sent": "Take-back requests sent to other states.",
+    "take_back_received": "Take-back requests received from other states.",
+    "take_back_accepted": "Take-back requests received and accepted.",
+    "take_back_refused": "Take-back requests received and refused.",
+    "transfers_carried_out": "Dublin transfers carried out to the state.",
+    "average_reply_days": "Average days to answer a request.",
+    "average_transfer_days": "Average days from acceptance to transfer.",
+    "applications_lodged": "Applications for international protection lodged in the period.",
+    "secondary_movement_share_percent": "Share of those applications that followed an onward movement, percent.",
+    "reception_occupancy_percent": "Occupancy of the reception system, percent of its capacity.",
+    "source": "Where the figures or the statement come from.",
+    "title": "A short title.",
+    "summary": "What the plan commits to, in a few sentences.",
+    "indicator": "What is measured, in words.",
+    "linked_indicator": "A Dublin-performance figure that measures it automatically, or empty (measured by hand).",
+    "unit": "Unit of the values, e.g. `%` or `days`.",
+    "baseline": "The value at the start.",
+    "baseline_date": "The day of the baseline.",
+    "target": "The value to reach.",
+    "due_date": "The day the target is due.",
+    "value": "The value measured.",
+    "scope": "What the shortcoming concerns.",
+    "description": "The details, in words.",
+    "evidence_references": "References of the evidence (reports, visits).",
+    "legal_reference": "The provision the finding rests on.",
+    "confirmed_on": "When it was confirmed; null before.",
+    "lifted_on": "When it was lifted; null before.",
+    "location": "Where the meeting takes place.",
+    "order": "Position in the agenda.",
+    "conditions": "Conditions the delegation attaches to its stance.",
+    "statement": "What the delegation said, in words.",
+    "proposed_value": "A number in the topic's unit, e.g. the pool size proposed; null without one.",
+    "meeting": "The forum meeting's id, or null.",
+    "topic": "The topic's id.",
+    "member_state": "Eurostat code.",
+    "history_id": "The history row's id.",
+    "previous_date": "Date of the position before it, or null.",
+    "in_key": "Counted in this key (Art. 66); false for states outside it.",
+    "topics": "The cycle's topics, in agenda order (the columns of `rows`).",
+    "positions": "The positions, one per row.",
+    "results": "The objects of this page.",
+    "errors": "One entry per problem.",
+    "model": "The object type as `app.model`.",
+    "object_id": "The object's id.",
+    "period_kind": "`month` or `quarter`.",
+    "status": "The stage of its workflow; it changes only through `transition/`.",
+    "direction": "Whether the target lies above (`higher`) or below (`lower`) the baseline.",
+    "level": "The High-Level (Art. 13) or the Technical-Level (Art. 14) Solidarity Forum.",
+    "article": "The article the deduction is asked under: 61 (under pressure) or 62 (significant situation).",
+    "relocation_rounding": "How fair shares in relocations are rounded to whole persons.",
+    "kind": "The kind, one of the values listed.",
+    ("Designation", "kind"): "Under migratory pressure, at risk of it, or facing a significant migratory situation.",
+    ("DeductionRequest", "scope"): "`full` (100 %) or `partial` (`requested_percent`).",
+    ("HistoryEntry", "type"): "Whether the object was created, changed or deleted.",
+    "stance": "On the scale red_line < oppose < reserve < neutral < support < strong_support.",
+    "visibility": "`shared` (every delegation) or `restricted` (the recording delegation only).",
+    ("Designation", "source"): "The act that made the designation.",
+    ("Fulfilment", "date"): "When it was carried out (not in the future).",
+    ("Measurement", "date"): "The day the value stands for.",
+    ("Measurement", "source"): "Where the value comes from.",
+    ("ForumMeeting", "date"): "The day of the meeting.",
+    ("ForumMeeting", "title"): "The meeting's title.",
+    ("Topic", "title"): "The question, in a few words; unique within the cycle.",
+    ("Topic", "description"): "The question in full.",
+    ("MatrixTopic", "title"): "The topic's title.",
+    ("MatrixTopic", "id"): "The topic's id.",
+    ("MatrixTopic", "order"): "Position in the agenda.",
+    ("MatrixCell", "date"): "When the position was stated.",
+    ("MatrixCell", "meeting"): "The forum meeting's id, or null.",
+    ("Scenario", "title"): "The scenario's name.",
+    ("Scenario", "description"): "What it varies, in words.",
+    ("Finding", "description"): "The shortcoming, as established.",
+    ("ActionPlan", "title"): "The plan's title.",
+    ("BulkPositionsResult", "meeting"): "The meeting's id.",
+    ("PositionHistory", "date"): "When the position was stated.",
+    ("PositionHistory", "reason"): "The reason given with this version.",
+    ("PositionHistory", "version"): "The position's version this row holds.",
+    ("SeriesPoint", "value"): "The value on that day.",
+    ("SeriesPoint", "source"): "Where the value comes from.",
+    ("SeriesPoint", "period_start"): "For Dublin figures, the first day of the period; else null.",
+    ("OffsetEligibility", "explanation"): "Why offsets may or may not be requested, in words.",
+}
+
+
+def _component_name(serializer) -> str:
+    name = type(serializer).__name__.removesuffix("Serializer")
+    return {"Offset": "Offset"}.get(name, name)
+
+
+def describe_fields(component: str, schema: dict) -> dict:
+    """Give each property without a description the glossary's, where it has one."""
+    for name, prop in schema.get("properties", {}).items():
+        described = prop.get("description", "")
+        # drf-spectacular describes a choice field by its choices ("* `draft` - Draft"), then moves that
+        # text to the enum's own component: such a field keeps nothing of its own unless it says more.
+        if (described and not described.startswith("* `")) or "$ref" in prop:
+            continue
+        text = FIELD_GLOSSARY.get((component, name)) or FIELD_GLOSSARY.get(name)
+        if text:
+            prop["description"] = f"{text}\n\n{described}" if described else text
+    return schema
+
+
+class RegistryAutoSchema(AutoSchema):
+    """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
+
+    * every operation documents 401, 403, 404 and 429 in the one error shape (where its own decorators say
+      nothing narrower), and errors are JSON only;
+    * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
+    * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
+      and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
+      the negotiation matrix). Everything else is documented as JSON only.
+    """
+
+    def _map_basic_serializer(self, serializer, direction):
+        return describe_fields(_component_name(serializer), super()._map_basic_serializer(serializer, direction))
+
+    def is_csv_export(self) -> bool:
+        if self.method != "GET":
+            return False
+        return self._is_list_view() or getattr(self.view, "action", None) in getattr(self.view, "csv_actions", ())
+
+    def _get_format_parameters(self):
+        if not self.is_csv_export():
+            return []
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["description"] = (
+                "`json` (the default) or `csv`: the same data as CSV, a list whole rather than by pages."
+            )
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status_code, response in responses.items():
+            content = response.get("content") or {}
+            if CSVRenderer.media_type not in content:
+                continue
+            if status_code.startswith("2") and self.is_csv_export():
+                content[CSVRenderer.media_type] = {"schema": CSV_SCHEMA}
+            else:
+                del content[CSVRenderer.media_type]
+        for status_code, meaning in GENERIC_ERRORS.items():
+            if str(status_code) not in responses:
+                responses[str(status_code)] = self._get_response_for_code(
+                    error_response(status_code, meaning),
+                    str(status_code),
+                    media_types=[JSONRenderer.media_type],
+                    direction=direction,
+                )
+        return dict(sorted(responses.items()))
