@@ -12,6 +12,7 @@ from solidarity.platform.history import audited
 
 class MemberStateQuerySet(models.QuerySet):
     def in_key(self):
+        """The states the fair-share key runs over (AMMR Art. 66; see ``MemberState.counted_in_key``)."""
         return self.filter(bound_by_solidarity=True)
 
 
@@ -39,6 +40,13 @@ class MemberState(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    @property
+    def counted_in_key(self) -> bool:
+        """The states in the key: the 26 Member States bound by the AMMR's solidarity part (Art. 66, Annex I);
+        Denmark is outside under Protocol No 22, the Dublin-associated states contribute ad hoc (Art. 13(1)).
+        The one home of that rule, with ``MemberStateQuerySet.in_key`` for queries."""
+        return self.bound_by_solidarity
 
 
 class CycleStatus(models.TextChoices):

@@ -108,7 +108,7 @@ def scenario_states_in_key(scenario: Scenario, states) -> list[MemberState]:
     if scenario.states_in_key:
         chosen = set(scenario.states_in_key)
         return [state for state in states if state.code in chosen]
-    return [state for state in states if state.bound_by_solidarity]
+    return [state for state in states if state.counted_in_key]
 
 
 def scenario_fair_shares_by_state(scenario: Scenario, *, states=None) -> dict[str, FairShare]:
