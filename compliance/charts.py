@@ -3,6 +3,9 @@
 The geometry is computed here and drawn by ``templates/compliance/includes/line_chart.html``; every chart
 is followed on its page by a table with the same figures, so the SVG never carries information alone.
 Coordinates are floats because they only place pixels; the figures shown in words stay Decimal.
+
+The last section builds the charts of the compliance pages from their records: Dublin rates and delays,
+secondary movements, and a benchmark's measurements against its planned line.
 """
 
 import datetime
@@ -10,6 +13,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from compliance.periods import period_label
+from compliance.summaries import planned_value
 
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 40, 16, 40
@@ -219,4 +225,72 @@ def line_chart(
         series=drawn,
         x_ticks=x_ticks,
         y_ticks=y_ticks,
+    )
+
+
+# The charts of the compliance pages ------------------------------------------------------------------------
+
+
+def dublin_charts(records, kind: str) -> list[LineChart]:
+    """Acceptance and transfer rates, and the average delays, of Dublin-performance ``records`` (oldest first)."""
+    dates = [r.period_start for r in records]
+    label = period_label(kind)
+    return [
+        line_chart(
+            chart_id="dublin-rates",
+            title="Acceptance and transfer rates",
+            unit="%",
+            dates=dates,
+            series=[
+                ("Acceptance rate", [r.acceptance_rate for r in records]),
+                ("Transfer rate", [r.transfer_rate for r in records]),
+            ],
+            date_label=label,
+        ),
+        line_chart(
+            chart_id="dublin-delays",
+            title="Average delays",
+            unit="days",
+            dates=dates,
+            series=[
+                ("Reply to a request", [r.average_reply_days for r in records]),
+                ("Transfer after acceptance", [r.average_transfer_days for r in records]),
+            ],
+            date_label=label,
+        ),
+    ]
+
+
+def secondary_chart(records, kind: str) -> LineChart:
+    """Secondary movements and reception occupancy of secondary-movement ``records`` (oldest first)."""
+    return line_chart(
+        chart_id="secondary-movements",
+        title="Secondary movements and reception",
+        unit="%",
+        dates=[r.period_start for r in records],
+        series=[
+            ("Applications from secondary movements", [r.secondary_movement_share_percent for r in records]),
+            ("Reception occupancy", [r.reception_occupancy_percent for r in records]),
+        ],
+        date_label=period_label(kind),
+    )
+
+
+def benchmark_chart(benchmark) -> LineChart:
+    """A benchmark's prefetched measurements against the planned line from its baseline to its target."""
+    measurements = list(benchmark.measurements.all())
+    dates = sorted({benchmark.baseline_date, benchmark.due_date, *(m.date for m in measurements)})
+    measured = {m.date: m.value for m in measurements}
+    return line_chart(
+        chart_id="benchmark-progress",
+        title=f"{benchmark.indicator}: measured values against the line to the target",
+        unit=benchmark.unit,
+        dates=dates,
+        series=[
+            ("Planned line from baseline to target", [planned_value(benchmark, d) for d in dates]),
+            ("Measured", [measured.get(d) for d in dates]),
+        ],
+        date_label=lambda d: f"{d.day} {d:%b %Y}",
+        floor=None,
+        x_noun="dates",
     )

@@ -3,6 +3,9 @@
 Record forms are model forms (every field error of the model is shown at once, in words) that never save
 themselves: the view passes their cleaned values to a service in ``compliance.services``, which validates
 again, writes the history row and applies the version check of an edit.
+
+Page filter forms carry the page's own choices and parameter names; what they choose is handed, under the
+API's parameter names, to the one FilterSet of each resource in ``compliance.filters``, which does the filtering.
 """
 
 from django import forms
@@ -36,6 +39,21 @@ class DateInput(forms.DateInput):
 def record_values(form: forms.ModelForm) -> dict:
     """The model fields of a valid record form, as keyword arguments for a service."""
     return {name: form.cleaned_data[name] for name in form._meta.fields}
+
+
+def _display(record, name: str):
+    field = record._meta.get_field(name)
+    value = getattr(record, name)
+    if field.choices:
+        value = getattr(record, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return None if value == "" else value
+
+
+def field_rows(record, form_class) -> list[tuple[str, object]]:
+    """(label, value) for each field a form edits, as the record stores it now."""
+    return [(form_class.base_fields[name].label, _display(record, name)) for name in form_class._meta.fields]
 
 
 def _at_least(form: forms.Form, minimum, names, maximum=None) -> None:
@@ -322,6 +340,16 @@ class TransitionForm(ServiceForm):
         self.fields["transition"].choices = [(name, labels[name]) for name in names]
         self.order_fields(["transition", "reason"])
 
+    @classmethod
+    def offered(cls, record, *, user, labels: dict[str, str], posted: "TransitionForm | None" = None):
+        """The form offering the steps ``user`` may take on ``record`` now, as django-fsm answers them (the
+        transition's source and its permission); a refused ``posted`` form keeps its errors and reason."""
+        names = [t.name for t in record.get_available_user_status_transitions(user) if t.name in labels]
+        if posted is None:
+            return cls(labels=labels, available=names)
+        posted.fields["transition"].choices = [(name, labels[name]) for name in names]
+        return posted
+
 
 # Page filters -------------------------------------------------------------------------------------------
 
@@ -334,6 +362,10 @@ def _cycle_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value != ALL else None
+
+
 class OverviewFilterForm(forms.Form):
     cycle = forms.ChoiceField(label="Cycle", required=False, help_text="Action plans and findings of this cycle.")
 
@@ -341,12 +373,26 @@ class OverviewFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].choices = _cycle_choices()
 
+    @classmethod
+    def from_query(cls, query):
+        """Bound to the query, or to the current cycle when the query names none."""
+        if "cycle" in query:
+            return cls(query)
+        current = SolidarityCycle.objects.current()
+        return cls({**query.dict(), "cycle": str(current.year) if current else ALL})
+
     def cycle_year(self) -> int | None:
-        value = self.cleaned_data.get("cycle") if self.is_valid() else None
-        return int(value) if value and value != ALL else None
+        return _year(self.cleaned_data.get("cycle") if self.is_valid() else None)
+
+    def filterset_data(self) -> dict:
+        """The chosen cycle as the ``cycle`` parameter of the benchmark and finding FilterSets."""
+        year = self.cycle_year()
+        return {} if year is None else {"cycle": year}
 
 
-class DublinFilterForm(forms.Form):
+class PeriodFilterForm(forms.Form):
+    """The periods a state's page shows, of its Dublin performance and secondary movements alike."""
+
     period_kind = forms.ChoiceField(
         label="Periods", required=False, choices=[("", "Months and quarters"), *PeriodKind.choices]
     )
@@ -358,6 +404,15 @@ class DublinFilterForm(forms.Form):
         if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
             self.add_error("until", "The end of the range must come after its start.")
         return cleaned
+
+    def filterset_data(self, default_kind: str) -> dict:
+        """The chosen periods as the parameters of the period FilterSets (``period_kind``, ``period_from``,
+        ``period_to``: overlap with the range); an unbound or invalid form shows ``default_kind`` over all time."""
+        if not (self.is_bound and self.is_valid()):
+            return {"period_kind": default_kind}
+        data = self.cleaned_data
+        chosen = {"period_kind": data["period_kind"], "period_from": data["since"], "period_to": data["until"]}
+        return {name: value for name, value in chosen.items() if value is not None}  # "" kind: months and quarters
 
 
 class EarlyWarningFilterForm(forms.Form):
@@ -376,3 +431,17 @@ class EarlyWarningFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].choices = _cycle_choices()
+
+    def _chosen(self) -> dict:
+        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    def filterset_data(self) -> dict:
+        """The chosen cycle and state as the ``cycle`` and ``member_state`` parameters of the benchmark FilterSet."""
+        chosen = self._chosen()
+        data = {"cycle": _year(chosen.get("cycle")), "member_state": getattr(chosen.get("member_state"), "code", None)}
+        return {name: value for name, value in data.items() if value is not None}
+
+    def wanted_statuses(self) -> set[str]:
+        """The statuses listed: the one chosen, or both at risk and missed."""
+        status = self._chosen().get("status")
+        return {status} if status else {BenchmarkStatus.AT_RISK, BenchmarkStatus.MISSED}

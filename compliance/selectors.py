@@ -1,12 +1,13 @@
 """Reusable reads of compliance records, and the derived status of benchmarks."""
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from compliance.models import Benchmark, Direction, Measurement
+from compliance.models import Benchmark, Direction, DublinPerformance, FindingStatus, Measurement
 
 
 class BenchmarkStatus:
@@ -64,3 +65,31 @@ def benchmarks_with_measurements(queryset=None):
 def latest_measurement(benchmark: Benchmark) -> Measurement | None:
     measurements = list(benchmark.measurements.all())  # prefetched by benchmarks_with_measurements
     return measurements[-1] if measurements else None
+
+
+def latest_dublin_by_state() -> dict[str, DublinPerformance]:
+    """Each state's latest Dublin-performance record, by state code, in one query."""
+    # For the same end date, the month (the later start) is the freshest.
+    latest_pk = (
+        DublinPerformance.objects.filter(member_state=OuterRef("member_state"))
+        .order_by("-period_end", "-period_start")
+        .values("pk")[:1]
+    )
+    return {r.member_state_id: r for r in DublinPerformance.objects.filter(pk=Subquery(latest_pk))}
+
+
+def open_finding_counts_by_state(findings) -> dict[str, dict]:
+    """Per state code, how many of ``findings`` are under assessment and how many confirmed, in one query."""
+    return {
+        f["member_state_id"]: f
+        for f in findings.values("member_state_id").annotate(
+            under_assessment=Count("pk", filter=Q(status=FindingStatus.UNDER_ASSESSMENT)),
+            confirmed=Count("pk", filter=Q(status=FindingStatus.CONFIRMED)),
+        )
+    }
+
+
+def period_kind_counts(records) -> Counter:
+    """How many of ``records`` (Dublin performance or secondary movements) cover a month, and a quarter."""
+    kinds = records.order_by().values("period_kind").annotate(count=Count("pk"))
+    return Counter({row["period_kind"]: row["count"] for row in kinds})
