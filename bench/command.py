@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench import report, runner
 from bench.database import DatabaseError
-from bench.seed import FULL, TINY
+from bench.seed_plan import FULL, TINY
 from bench.server import ServerError
 
 

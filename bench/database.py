@@ -17,7 +17,10 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from psycopg import sql
 
-from bench import seed as seed_module
+from bench import seed, seed_copy, seed_plan, seed_pledges, seed_positions, seed_reference
+
+# The seeder's modules: a change to any of them changes the data set, so each is in the fingerprint.
+SEEDER = (seed, seed_copy, seed_plan, seed_pledges, seed_positions, seed_reference)
 
 
 class DatabaseError(RuntimeError):
@@ -33,12 +36,13 @@ def refuse_unsafe(name: str) -> None:
         )
 
 
-def fingerprint(scale: seed_module.Scale) -> str:
+def fingerprint(scale: seed_plan.Scale) -> str:
     loader = MigrationLoader(None, ignore_no_migrations=True)
     leaves = sorted(f"{app}.{name}" for app, name in loader.graph.leaf_nodes())
     digest = hashlib.sha256()
     digest.update(repr(scale).encode())
-    digest.update(inspect.getsource(seed_module).encode())
+    for module in SEEDER:
+        digest.update(inspect.getsource(module).encode())
     digest.update("\n".join(leaves).encode())
     return "registry-bench-seed:" + digest.hexdigest()[:20]
 
@@ -65,7 +69,7 @@ def _drop(admin: psycopg.Connection, name: str) -> None:
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def prepare(scale: seed_module.Scale, *, reseed: bool = False, log: Callable[[str], None] = print) -> dict:
+def prepare(scale: seed_plan.Scale, *, reseed: bool = False, log: Callable[[str], None] = print) -> dict:
     """A fresh copy of the seeded template in the database of DATABASE_URL; returns what was done."""
     connection = connections["default"]
     settings_dict = connection.settings_dict
@@ -92,7 +96,7 @@ def prepare(scale: seed_module.Scale, *, reseed: bool = False, log: Callable[[st
     return outcome
 
 
-def _seed_template(template: str, scale: seed_module.Scale, *, log) -> float:
+def _seed_template(template: str, scale: seed_plan.Scale, *, log) -> float:
     connection = connections["default"]
     original = connection.settings_dict["NAME"]
     connection.close()
@@ -100,7 +104,7 @@ def _seed_template(template: str, scale: seed_module.Scale, *, log) -> float:
     started = time.monotonic()
     try:
         call_command("migrate", interactive=False, verbosity=0)
-        seed_module.seed(scale, bulk=True, log=log)
+        seed.seed(scale, bulk=True, log=log)
         connection.close()
         # VACUUM ANALYZE: planner statistics and the visibility map, as a database in service would have.
         with _admin_connection(connection.settings_dict, template) as db:

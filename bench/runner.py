@@ -23,7 +23,7 @@ from bench import database, load, lost_update, queries
 from bench.load import Endpoint, PoolItem, Request
 from bench.queries import Probe
 from bench.report import FLOOR, Report, Row
-from bench.seed import BENCH_PASSWORD, FULL, Scale
+from bench.seed_plan import BENCH_PASSWORD, FULL, Scale
 from bench.server import Server, cpu_snapshot, cpu_used, free_port
 from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
 from solidarity.accounts.models import User

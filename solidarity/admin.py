@@ -1,116 +1,38 @@
-"""The Django admin of the registry's reference data, for the administrators.
+"""The Django admin of the accounts, the Member States, the cycles and their reference data.
 
-Every change made here leaves the same audit trail as one made through a service: the reason is required,
-the history row carries the user, and an object with a ``version`` is refused if someone saved it since the
-form was opened (no lost update). Workflow states are read-only: stages move by transitions only, never by
-editing a field (the admin has no transition buttons on purpose).
+Users are edited here directly, with a reason and their history (the administrators keep the accounts). Every
+change to a cycle, its reference data or a scenario goes through the domain's services, with the same checks
+as the pages and the API; Member States and official shares, which no service writes, are shown read-only.
+The base classes are in ``solidarity.platform.audited_admin``.
 """
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
-from rules.contrib.admin import ObjectPermissionsModelAdminMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from solidarity.accounts.models import User
-from solidarity.domain.models import Designation, MemberState, OfficialShare, ReferenceFigure, SolidarityCycle
-from solidarity.platform.history import stamp
-from solidarity.platform.workflow import save_audited
-
-AUDIT_FIELDS = ("change_reason", "seen_version")
-
-
-class AuditedFormMixin(forms.Form):
-    """The reason every change needs, and the version the form was opened on (optimistic locking)."""
-
-    change_reason = forms.CharField(
-        label="Reason for this change",
-        max_length=100,
-        help_text="Required. Kept in the audit trail with your name and the time.",
-        widget=forms.TextInput(attrs={"size": 80}),
-    )
-    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None and hasattr(self.instance, "version"):
-            self.fields["seen_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        instance = self.instance
-        if instance.pk is None or not hasattr(instance, "version") or instance._state.adding:
-            return cleaned
-        # The admin validates inside its own transaction: this lock holds until the save commits.
-        stored = (
-            type(instance)
-            ._default_manager.select_for_update()
-            .filter(pk=instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        seen = cleaned.get("seen_version")
-        if stored is not None and seen != stored:
-            last = instance.history.select_related("history_user").first()
-            who = last.history_user.get_username() if last and last.history_user else "someone"
-            raise ValidationError(
-                "Someone else saved this %(name)s while you were editing it (%(who)s; version %(stored)s, you "
-                "opened version %(seen)s). Open it again to see the values now stored, then redo your change.",
-                code="stale_version",
-                params={"name": instance._meta.verbose_name, "who": who, "stored": stored, "seen": seen or "unknown"},
-            )
-        return cleaned
-
-
-class AuditedModelForm(AuditedFormMixin, forms.ModelForm):
-    pass
-
-
-class AuditedAdmin(ObjectPermissionsModelAdminMixin, SimpleHistoryAdmin):
-    """Base admin of every audited model: rules permissions, reasons, versions, no revert from history."""
-
-    form = AuditedModelForm
-    readonly_fields: tuple[str, ...] = ()
-    history_list_display = ["history_transition", "history_ip_address"]
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj)]
-        # The FSM status is protected (transitions only) and the version counts saves: neither is typed in.
-        for name in ("status", "version"):
-            if name not in fields and any(f.name == name for f in self.model._meta.fields):
-                fields.append(name)
-        return fields
-
-    def save_model(self, request, obj, form, change):
-        save_audited(obj, actor=request.user, reason=form.cleaned_data["change_reason"], bump_version=change)
-
-    def delete_model(self, request, obj):
-        stamp(obj, actor=request.user, reason="Deleted in the admin")
-        obj.delete()
-
-    def delete_queryset(self, request, queryset):
-        # One by one, so that each deletion leaves its history row with the user and reason.
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-    def revert_disabled(self, request, obj=None):
-        # Reverting would write an old status past the workflow's guards: history is read-only here.
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            raise PermissionDenied("History is read-only: make a new change instead of reverting.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def _audit_fieldset():
-    return ("Audit", {"fields": AUDIT_FIELDS})
+from solidarity.domain import services
+from solidarity.domain.models import (
+    Designation,
+    MemberState,
+    OfficialShare,
+    ReferenceFigure,
+    Scenario,
+    SolidarityCycle,
+)
+from solidarity.domain.scenarios import SCENARIO_FIELDS, scenario_create, scenario_delete, scenario_update
+from solidarity.platform.audited_admin import (
+    AuditedAdmin,
+    AuditedFormMixin,
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    audit_fieldset,
+    model_fields,
+)
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(AuditedAdmin):
+class MemberStateAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "protocol_order", "eu_member", "bound_by_solidarity", "dublin_associated")
     list_filter = ("eu_member", "bound_by_solidarity", "dublin_associated")
     search_fields = ("code", "name")
@@ -153,7 +75,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 @admin.register(SolidarityCycle)
-class SolidarityCycleAdmin(AuditedAdmin):
+class SolidarityCycleAdmin(ServiceAdmin):
     list_display = (
         "year",
         "status",
@@ -199,29 +121,99 @@ class SolidarityCycleAdmin(AuditedAdmin):
             },
         ),
         ("Notes", {"fields": ("notes",)}),
-        _audit_fieldset(),
+        audit_fieldset(),
     )
+    create_fields = model_fields(SolidarityCycle)
+    update_fields = model_fields(SolidarityCycle)
+
+    def create(self, request, values, reason):
+        return services.cycle_create(actor=request.user, reason=reason, **values)
+
+    def update(self, request, obj, changes, version, reason):
+        return services.cycle_update(
+            cycle=obj, changes=changes, expected_version=version, actor=request.user, reason=reason
+        )
 
 
 @admin.register(ReferenceFigure)
-class ReferenceFigureAdmin(AuditedAdmin):
+class ReferenceFigureAdmin(ServiceAdmin):
     list_display = ("cycle", "member_state", "population", "gdp_eur_million", "gdp_reference_year", "verified")
     list_filter = ("cycle", "verified")
     list_select_related = ("cycle", "member_state")
     search_fields = ("member_state__code", "member_state__name")
+    create_fields = model_fields(ReferenceFigure)
+    # A figure is the one of its cycle and state: a correction changes the figures, never whose they are.
+    update_fields = model_fields(ReferenceFigure, without=("cycle", "member_state"))
+
+    def create(self, request, values, reason):
+        figure = ReferenceFigure(**values)
+        return self._replace(request, figure, fields=None, reason=reason)
+
+    def update(self, request, obj, changes, version, reason):
+        # ``obj`` carries the form's values; ``fields`` keeps the service to the ones that changed.
+        return self._replace(request, obj, fields=tuple(changes), reason=reason)
+
+    def _replace(self, request, figure, *, fields, reason):
+        row = services.FigureRow(
+            member_state=figure.member_state_id,
+            **{name: getattr(figure, name) for name in self.update_fields},
+        )
+        services.reference_figures_replace(
+            cycle=figure.cycle, rows=[row], actor=request.user, reason=reason, fields=fields
+        )
+        return ReferenceFigure.objects.get(cycle=figure.cycle, member_state_id=figure.member_state_id)
 
 
 @admin.register(Designation)
-class DesignationAdmin(AuditedAdmin):
+class DesignationAdmin(ServiceAdmin):
     list_display = ("cycle", "member_state", "kind", "ground", "source")
     list_filter = ("cycle", "kind", "ground")
     list_select_related = ("cycle", "member_state")
     search_fields = ("member_state__code", "member_state__name")
+    create_fields = model_fields(Designation)
+    # A designation is of a cycle, a state and a kind (AMMR Art. 11): a correction changes its ground and source.
+    update_fields = ("ground", "source")
+
+    def create(self, request, values, reason):
+        return services.designation_set(actor=request.user, reason=reason, **values)
+
+    def update(self, request, obj, changes, version, reason):
+        return services.designation_set(
+            cycle=obj.cycle,
+            member_state=obj.member_state,
+            kind=obj.kind,
+            ground=obj.ground,
+            source=obj.source,
+            actor=request.user,
+            reason=reason,
+        )
 
 
 @admin.register(OfficialShare)
-class OfficialShareAdmin(AuditedAdmin):
+class OfficialShareAdmin(ReadOnlyAdmin):
     list_display = ("cycle", "member_state", "share_percent", "relocations", "financial_eur", "verified")
     list_filter = ("cycle", "verified")
     list_select_related = ("cycle", "member_state")
     search_fields = ("member_state__code", "member_state__name")
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(ServiceAdmin):
+    list_display = ("title", "cycle", "author", "author_state", "shared")
+    list_filter = ("cycle", "shared")
+    list_select_related = ("cycle", "author", "author_state")
+    search_fields = ("title", "author__username")
+    create_fields = ("cycle", *SCENARIO_FIELDS)
+    update_fields = SCENARIO_FIELDS
+    deletes = True
+
+    def create(self, request, values, reason):
+        return scenario_create(actor=request.user, reason=reason, **values)
+
+    def update(self, request, obj, changes, version, reason):
+        return scenario_update(
+            scenario=obj, changes=changes, expected_version=version, actor=request.user, reason=reason
+        )
+
+    def delete(self, request, obj, reason):
+        scenario_delete(scenario=obj, expected_version=obj.version, actor=request.user, reason=reason)

@@ -22,7 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from solidarity.accounts.models import User
-from solidarity.platform.audit import EXPORT_HEADERS, AuditFilters, export_row, iter_audit_log, plain
+from solidarity.platform.audit import AuditFilters, iter_audit_log
+from solidarity.platform.audit_export import EXPORT_HEADERS, export_row, plain
 from solidarity.platform.history import stamp
 
 log = logging.getLogger("solidarity.security")

@@ -6,6 +6,9 @@ is added. Pages are keyset-paginated on (history_date, model, history_id), newes
 million rows costs what the first one does: each table is asked for its newest ``page + 1`` matching rows in
 one UNION ALL (never OFFSET), then the rows and their predecessors (for the diffs) are fetched with a fixed
 number of queries per table on the page.
+
+The filter form that reads a request's filters is in ``audit_forms``, the export rows in ``audit_export``
+and an object as it was at a moment in ``audit_as_of``.
 """
 
 import base64
@@ -14,20 +17,13 @@ import datetime
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from functools import cache
-from uuid import UUID
 
-from django import forms
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import format_html, format_html_join
 from django_fsm import FSMFieldMixin
 from simple_history import utils as history_utils
 
@@ -35,7 +31,6 @@ from solidarity.platform.history import FieldChange
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-EXPORT_CAP = 100_000
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -157,137 +152,6 @@ class AuditFilters:
         return any(
             (self.model, self.object_id, self.user_id, self.member_state, self.date_after, self.date_before)
         ) or bool(self.transition)
-
-
-class MomentField(forms.CharField):
-    """A date (``2026-07-01``) or a date and time (``2026-07-01T14:30``), in the registry's time zone.
-
-    ``end_of_day``: a bare date means "up to the end of that day" (the upper bound of a range, exclusive).
-    """
-
-    def __init__(self, *, end_of_day: bool = False, **kwargs):
-        self.end_of_day = end_of_day
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value).strip()
-        if not text:
-            return None
-        try:
-            # A bare date first: Python reads "2026-07-01" as a datetime too, which would lose end_of_day.
-            day = parse_date(text)
-            moment = None if day else parse_datetime(text)
-        except ValueError:
-            moment = day = None
-        if moment is None and day is None:
-            raise ValidationError(
-                "Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.", code="invalid_date"
-            )
-        if moment is None:
-            moment = datetime.datetime.combine(day, datetime.time.min)
-            if self.end_of_day:
-                moment += datetime.timedelta(days=1)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
-
-
-def _model_choices():
-    return [("", "Any type")] + [(s.label, s.verbose_name.capitalize()) for s in audit_sources().values()]
-
-
-class PlainSelect(forms.Select):
-    """A select whose options are written in Python rather than through a template each: the audit log's
-    filter form has some sixty of them, and rendering them one template at a time was half the page's CPU."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
-
-
-class AuditFilterForm(forms.Form):
-    """The one parser of the audit log's filters: the page, its exports, the API and ``export_audit``."""
-
-    model = forms.ChoiceField(label="Object type", required=False, choices=_model_choices, widget=PlainSelect)
-    object_id = forms.CharField(label="Object id", required=False, max_length=64)
-    user = forms.CharField(label="User (username)", required=False, max_length=150)
-    member_state = forms.ModelChoiceField(
-        label="Member State",
-        required=False,
-        queryset=None,  # the states users act for: set per form, the platform names no domain model
-        to_field_name="code",
-        empty_label="Any state",
-        widget=PlainSelect,
-        help_text="Only objects that belong to a state (pledges, positions, findings, ...).",
-    )
-    date_after = MomentField(
-        label="From", required=False, help_text="A date, included.", widget=forms.TextInput(attrs={"type": "date"})
-    )
-    date_before = MomentField(
-        label="To",
-        required=False,
-        end_of_day=True,
-        help_text="A date, included.",
-        widget=forms.TextInput(attrs={"type": "date"}),
-    )
-    transition = forms.CharField(
-        label="Transition",
-        required=False,
-        max_length=40,
-        help_text="E.g. submit, confirm, adopt.",
-        widget=forms.TextInput(attrs={"list": "audit-transitions"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        states = get_user_model()._meta.get_field("member_state").related_model
-        self.fields["member_state"].queryset = states.objects.all()
-
-    def clean_user(self):
-        username = self.cleaned_data["user"].strip()
-        if not username:
-            return None
-        user = get_user_model().objects.filter(username=username).only("pk", "username").first()
-        if user is None:
-            raise ValidationError(f"No user is named {username!r}.", code="unknown_user")
-        return user
-
-    def clean(self):
-        data = super().clean()
-        after, before = data.get("date_after"), data.get("date_before")
-        if after and before and after >= before:
-            self.add_error("date_before", ValidationError("The end of the range is before its start.", code="range"))
-        source = source_for(data.get("model") or "")
-        object_id = (data.get("object_id") or "").strip()
-        if source and object_id:
-            try:
-                source.parse_pk(object_id)
-            except ValidationError:
-                self.add_error(
-                    "object_id", ValidationError(f"{object_id!r} is not an id of a {source.verbose_name}.", "invalid")
-                )
-        return data
-
-    def filters(self) -> AuditFilters:
-        data = self.cleaned_data
-        return AuditFilters(
-            model=data.get("model") or "",
-            object_id=(data.get("object_id") or "").strip(),
-            user_id=data["user"].pk if data.get("user") else None,
-            member_state=data["member_state"].code if data.get("member_state") else "",
-            date_after=data.get("date_after"),
-            date_before=data.get("date_before"),
-            transition=(data.get("transition") or "").strip(),
-        )
 
 
 # --- Cursors ----------------------------------------------------------------------------------------------
@@ -564,117 +428,3 @@ def iter_audit_log(filters: AuditFilters, *, batch: int = 1000) -> Iterator[Audi
         if len(keys) < batch or not entries:
             return
         cursor = Cursor.at(entries[-1])
-
-
-# --- Values as text or JSON -------------------------------------------------------------------------------
-
-
-def plain(value):
-    """A stored value as JSON can carry it: decimals and dates as strings, the rest as they are."""
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    return value
-
-
-def changes_text(changes: list[FieldChange]) -> str:
-    """One line per change, "field: old -> new", for exports."""
-
-    def show(value):
-        return "(empty)" if value in (None, "") else str(plain(value))
-
-    return "\n".join(f"{c.field}: {show(c.old)} -> {show(c.new)}" for c in changes)
-
-
-EXPORT_HEADERS = (
-    "When",
-    "User",
-    "Object type",
-    "Object id",
-    "Member State",
-    "Change",
-    "Transition",
-    "Reason",
-    "IP address",
-    "Request id",
-    "History id",
-    "Changes",
-)
-
-
-def export_row(entry: AuditEntry) -> list:
-    record = entry.record
-    return [
-        record.history_date,
-        entry.username or "system",
-        entry.source.label,
-        entry.object_id,
-        entry.member_state or "",
-        entry.kind,
-        record.history_transition,
-        record.history_change_reason or "",
-        record.history_ip_address or "",
-        record.history_request_id,
-        record.history_id,
-        changes_text(entry.changes),
-    ]
-
-
-# --- An object as it was ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldValue:
-    name: str
-    label: str
-    value: object
-    display: str
-
-
-@dataclass(frozen=True)
-class AsOf:
-    """An object at a moment: ``status`` is "existed", "not_created_yet" or "deleted"."""
-
-    source: AuditSource
-    object_id: str
-    at: datetime.datetime
-    status: str
-    record: object | None = None  # the history row in force at ``at``
-    values: list = field(default_factory=list)  # FieldValue of every field, when it existed
-
-    @property
-    def existed(self) -> bool:
-        return self.status == "existed"
-
-
-def _display(model_field, value) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    choices = dict(model_field.flatchoices) if model_field.choices else {}
-    if value in choices:
-        return f"{choices[value]} ({value})"
-    return str(plain(value))
-
-
-def object_as_of(source: AuditSource, pk, at: datetime.datetime) -> AsOf:
-    """The object's stored values at ``at`` (from its history), or why it had none then."""
-    pk = source.parse_pk(pk)
-    instance = source.model.history.as_of(at).filter(pk=pk).first()
-    if instance is None:
-        last = (
-            source.history_model.objects.filter(**{source.pk_field.attname: pk}, history_date__lte=at)
-            .order_by("-history_date", "-history_id")
-            .values_list("history_type", flat=True)
-            .first()
-        )
-        return AsOf(source, str(pk), at, "deleted" if last == "-" else "not_created_yet")
-    record = instance._history
-    kept = {f.name for f in source.history_model._meta.concrete_fields}
-    values = [
-        FieldValue(f.name, str(f.verbose_name), value, _display(f, value))
-        for f in source.model._meta.concrete_fields
-        if f.name in kept  # a field the history does not keep (a password) has no past value to show
-        for value in [getattr(instance, f.attname, None)]
-    ]
-    return AsOf(source, str(pk), at, "existed", record=record, values=values)

@@ -14,16 +14,15 @@ from solidarity.platform.audit import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     AuditEntry,
-    AuditFilterForm,
     Cursor,
     InvalidCursor,
-    MomentField,
     audit_log_page,
     audit_sources,
-    object_as_of,
-    plain,
     source_for,
 )
+from solidarity.platform.audit_as_of import object_as_of
+from solidarity.platform.audit_export import plain
+from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 
 # --- Serializers (the response shapes; rows are built by the functions below) -------------------------
 

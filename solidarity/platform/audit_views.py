@@ -10,20 +10,17 @@ from django.views.decorators.http import require_GET
 
 from solidarity.platform import exports
 from solidarity.platform.audit import (
-    EXPORT_CAP,
-    EXPORT_HEADERS,
-    AuditFilterForm,
     Cursor,
     InvalidCursor,
-    MomentField,
     audit_log_page,
     count_up_to,
-    export_row,
     iter_audit_log,
     known_transitions,
-    object_as_of,
     source_for,
 )
+from solidarity.platform.audit_as_of import object_as_of
+from solidarity.platform.audit_export import EXPORT_CAP, EXPORT_HEADERS, export_row
+from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 from solidarity.platform.history import object_history
 
 

@@ -10,7 +10,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from solidarity.platform import exports
-from solidarity.platform.audit import EXPORT_HEADERS, AuditFilterForm, export_row, iter_audit_log
+from solidarity.platform.audit import iter_audit_log
+from solidarity.platform.audit_export import EXPORT_HEADERS, export_row
+from solidarity.platform.audit_forms import AuditFilterForm
 
 FILTER_OPTIONS = ("model", "object_id", "user", "member_state", "date_after", "date_before", "transition")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"

@@ -18,7 +18,8 @@ from compliance.services import finding_transition
 from pledges.pledging import services as pledge_services
 from pledges.pledging.models import Pledge
 from solidarity.domain.models import Designation, SolidarityCycle
-from solidarity.platform.audit import AuditFilters, Cursor, audit_log_page, audit_sources, object_as_of, source_for
+from solidarity.platform.audit import AuditFilters, Cursor, audit_log_page, audit_sources, source_for
+from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.workflow import save_audited
 from tests.conftest import api_as
 from tests.factories import CycleFactory, UserFactory, state
@@ -487,7 +488,7 @@ def test_an_export_over_the_cap_is_refused_with_a_message(trail, auditor, monkey
 
 
 def test_export_audit_command_writes_csv_and_xlsx_without_a_cap(trail, tmp_path, monkeypatch):
-    monkeypatch.setattr("solidarity.platform.audit.EXPORT_CAP", 1)
+    monkeypatch.setattr("solidarity.platform.audit_export.EXPORT_CAP", 1)
     out = io.StringIO()
     call_command(
         "export_audit", str(tmp_path / "log.csv"), "--member-state", "BE", "--model", "pledges.pledge", stdout=out

@@ -7,7 +7,9 @@ from django.db import connection
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
-from bench.seed import TINY, SeedError, seed
+from bench.seed import seed
+from bench.seed_copy import SeedError
+from bench.seed_plan import TINY
 from pledges.negotiation.models import Position
 from pledges.negotiation.selectors import position_matrix
 from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus

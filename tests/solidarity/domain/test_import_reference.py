@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from solidarity.domain import importers
+from solidarity.domain import import_csv, import_eurostat, import_parsing, importers
 from solidarity.domain.models import ReferenceFigure
 from tests.factories import CycleFactory, ReferenceFigureFactory, UserFactory, state
 
-SAMPLES = Path(__file__).resolve().parent / "data"
-SHIPPED = Path(__file__).resolve().parents[2] / "solidarity" / "domain" / "data" / "reference_data_2026.csv"
+SAMPLES = Path(__file__).resolve().parents[1] / "data"
+SHIPPED = Path(__file__).resolve().parents[3] / "solidarity" / "domain" / "data" / "reference_data_2026.csv"
 HEADER = "code,population,population_reference_date,population_source,gdp_eur_million,gdp_reference_year,gdp_source"
 KNOWN = ["BE", "DE", "EL", "LU", "NL", "PT", "DK", "NO"]
 
@@ -509,17 +509,19 @@ def test_a_blank_reason_is_refused(cycle):
 
 
 def test_formats_are_recognised_from_the_first_line():
-    assert importers.detect_format(HEADER + "\n") == importers.CSV
-    assert importers.detect_format("unit,geo\\time\t2024 \t2023 \n") == importers.EUROSTAT_TSV
-    assert importers.detect_format(SDMX_HEADER + "\r\n") == importers.SDMX_CSV
-    assert importers.detect_format("geo:Geopolitical entity,TIME_PERIOD:Time,OBS_VALUE:Value\n") == importers.SDMX_CSV
+    assert importers.detect_format(HEADER + "\n") == import_parsing.CSV
+    assert importers.detect_format("unit,geo\\time\t2024 \t2023 \n") == import_parsing.EUROSTAT_TSV
+    assert importers.detect_format(SDMX_HEADER + "\r\n") == import_parsing.SDMX_CSV
+    assert (
+        importers.detect_format("geo:Geopolitical entity,TIME_PERIOD:Time,OBS_VALUE:Value\n") == import_parsing.SDMX_CSV
+    )
     assert importers.detect_format("hello,world\n") is None
 
 
 def test_parser_returns_rows_and_errors_without_a_database():
     text = "\n".join([HEADER, GOOD_BE, "gr,10409500,,,232100,,", "DK,5992700,2025-01-01,src,-1,2024,src"])
 
-    result = importers.parse_reference_csv(text, known_codes=KNOWN)
+    result = import_csv.parse_reference_csv(text, known_codes=KNOWN)
 
     assert [(row.line, row.code) for row in result.rows] == [(2, "BE"), (3, "EL")]
     assert result.rows[1].values["population_reference_date"] is None
@@ -527,12 +529,12 @@ def test_parser_returns_rows_and_errors_without_a_database():
 
 
 def test_eurostat_selection_skips_aggregates_other_slices_and_reads_flags():
-    result = importers.parse_eurostat_tsv(
+    result = import_eurostat.parse_eurostat_tsv(
         (SAMPLES / "estat_nama_10_gdp.tsv").read_text(), known_codes=KNOWN, period=2024, filename="x.tsv"
     )
 
     assert result.errors == []
-    assert result.dataset == importers.GDP
+    assert result.dataset == import_parsing.GDP
     assert {row.code: row.values["gdp_eur_million"] for row in result.rows} == {
         "BE": Decimal("614231.90"),
         "DE": Decimal("4305260.00"),
@@ -547,7 +549,7 @@ def test_eurostat_selection_skips_aggregates_other_slices_and_reads_flags():
 def test_a_file_with_none_of_the_key_slice_says_what_it_looked_for():
     text = "freq,unit,na_item,geo\\TIME_PERIOD\t2024 \nA,CLV10_MEUR,B1GQ,BE\t472874.0 p\n"
 
-    result = importers.parse_eurostat_tsv(text, known_codes=KNOWN, period=2024)
+    result = import_eurostat.parse_eurostat_tsv(text, known_codes=KNOWN, period=2024)
 
     assert [str(error) for error in result.errors] == [
         "file: no row of the file has freq=A, unit=CP_MEUR, na_item=B1GQ"

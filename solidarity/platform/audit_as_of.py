@@ -1,0 +1,63 @@
+"""An audited object as it was at a moment, read from its history rows."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from solidarity.platform.audit import AuditSource
+from solidarity.platform.audit_export import plain
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    label: str
+    value: object
+    display: str
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """An object at a moment: ``status`` is "existed", "not_created_yet" or "deleted"."""
+
+    source: AuditSource
+    object_id: str
+    at: datetime.datetime
+    status: str
+    record: object | None = None  # the history row in force at ``at``
+    values: list = field(default_factory=list)  # FieldValue of every field, when it existed
+
+    @property
+    def existed(self) -> bool:
+        return self.status == "existed"
+
+
+def _display(model_field, value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    choices = dict(model_field.flatchoices) if model_field.choices else {}
+    if value in choices:
+        return f"{choices[value]} ({value})"
+    return str(plain(value))
+
+
+def object_as_of(source: AuditSource, pk, at: datetime.datetime) -> AsOf:
+    """The object's stored values at ``at`` (from its history), or why it had none then."""
+    pk = source.parse_pk(pk)
+    instance = source.model.history.as_of(at).filter(pk=pk).first()
+    if instance is None:
+        last = (
+            source.history_model.objects.filter(**{source.pk_field.attname: pk}, history_date__lte=at)
+            .order_by("-history_date", "-history_id")
+            .values_list("history_type", flat=True)
+            .first()
+        )
+        return AsOf(source, str(pk), at, "deleted" if last == "-" else "not_created_yet")
+    record = instance._history
+    kept = {f.name for f in source.history_model._meta.concrete_fields}
+    values = [
+        FieldValue(f.name, str(f.verbose_name), value, _display(f, value))
+        for f in source.model._meta.concrete_fields
+        if f.name in kept  # a field the history does not keep (a password) has no past value to show
+        for value in [getattr(instance, f.attname, None)]
+    ]
+    return AsOf(source, str(pk), at, "existed", record=record, values=values)
