@@ -1,7 +1,7 @@
 """Forms of the negotiation pages: quick entry of a meeting's positions, the position edit form, page filters.
 
-Choices (states, topics, meetings) are handed in as lists the view has loaded once: a ModelChoiceField
-would query its table again for every row of a formset.
+Choices (states, topics, meetings) are handed in as lists loaded once (by the view, or by ``MeetingEntry``):
+a ModelChoiceField would query its table again for every row of a formset.
 """
 
 import datetime
@@ -9,7 +9,8 @@ import datetime
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
-from pledges.negotiation.models import ForumLevel, Stance, Visibility
+from pledges.negotiation.models import ForumLevel, Stance, Topic, Visibility
+from solidarity.domain.models import MemberState
 from solidarity.platform.forms import ServiceForm, VersionedServiceForm
 
 NO_POSITION = ""
@@ -135,6 +136,102 @@ class MeetingBatchForm(ServiceForm):
         ].help_text = (
             "For example the minutes or the read-out of the meeting; kept in the audit trail of every position."
         )
+
+
+class MeetingEntry:
+    """Quick entry at one meeting: the batch's reason and a fixed row per delegation, in protocol order.
+
+    Unbound (``data`` None) its rows start on the topic the page asked for (``topic_choice``, a topic id) or
+    the cycle's first topic. ``for_cycle`` gives None when the cycle has no topic to take a position on.
+    """
+
+    def __init__(self, *, states: list, topics: list, data=None, topic_choice: str = ""):
+        self.states, self.topics = states, topics
+        self.states_by_code = {state.code: state for state in states}
+        self.topics_by_id = {topic.pk: topic for topic in topics}
+        self.bound = data is not None
+        if self.bound:
+            self.batch = MeetingBatchForm(data)
+            self.formset = position_row_formset(states=states, topics=topics, data=data)
+        else:
+            default_topic = self.topics_by_id.get(int(topic_choice)) if topic_choice.isdigit() else None
+            self.batch = MeetingBatchForm()
+            self.formset = position_row_formset(states=states, topics=topics, default_topic=default_topic or topics[0])
+
+    @classmethod
+    def for_cycle(cls, cycle, *, data=None, topic_choice: str = "") -> "MeetingEntry | None":
+        topics = list(Topic.objects.filter(cycle=cycle))
+        states = list(MemberState.objects.all())
+        return cls(states=states, topics=topics, data=data, topic_choice=topic_choice) if topics else None
+
+    def is_valid(self) -> bool:
+        return self.batch.is_valid() & self.formset.is_valid()  # both, so every error shows at once
+
+    @property
+    def reason(self) -> str:
+        return self.batch.cleaned_data["reason"]
+
+    @property
+    def recording(self) -> list[PositionRowForm]:
+        """The rows that record a position (a stance was chosen), in the page's order."""
+        return [form for form in self.formset.forms if form.records_a_position]
+
+    def service_rows(self) -> list[dict]:
+        """The recording rows as ``positions_record_for_meeting`` takes them."""
+        return [
+            form.service_row(states_by_code=self.states_by_code, topics_by_id=self.topics_by_id)
+            for form in self.recording
+        ]
+
+    def add_row_errors(self, row_errors: dict) -> None:
+        """Put each error the service names (by the index of its row among the recording rows) on its row."""
+        recording = self.recording
+        for index, row_error in row_errors.items():
+            form = recording[index]
+            field = row_error.field if row_error.field in form.fields and row_error.field != "member_state" else None
+            form.add_error(field, row_error.message)
+
+    def rows(self) -> list[dict]:
+        """Each row's form with the delegation it is for (None for a code no state has)."""
+        return [
+            {"index": index, "form": form, "state": self.states_by_code.get(form["member_state"].value())}
+            for index, form in enumerate(self.formset.forms)
+        ]
+
+    def first_outside_eu(self) -> int | None:
+        """The index of the first Dublin-associated state's row: the page heads that part of the table."""
+        return next((row["index"] for row in self.rows() if row["state"] and not row["state"].eu_member), None)
+
+    def _row_label(self, form) -> str:
+        state = self.states_by_code.get(form["member_state"].value())
+        return state.name if state else "Unknown delegation"
+
+    def error_summary(self) -> list[dict]:
+        """Every error of the batch as a link to the field (or row) it concerns, in the order of the page."""
+        if not self.bound:
+            return []
+        batch, formset = self.batch, self.formset
+        items = [{"target": batch["reason"].id_for_label, "text": f"Reason: {e}"} for e in batch["reason"].errors]
+        items += [{"target": "entry-rows", "text": str(e)} for e in batch.non_field_errors()]
+        items += [{"target": "entry-rows", "text": str(e)} for e in formset.non_form_errors()]
+        for index, form in enumerate(formset.forms):
+            if form.errors:
+                items += self._row_errors(index, form)
+        return items
+
+    def _row_errors(self, index: int, form) -> list[dict]:
+        who = f"Row {index + 1}, {self._row_label(form)}"
+        items = [{"target": f"row-{index}", "text": f"{who}: {e}"} for e in form.non_field_errors()]
+        for name, field in form.fields.items():
+            if name == "member_state":
+                continue
+            bound = form[name]
+            items += [
+                {"target": bound.id_for_label, "text": f"{who}, {field.label.lower()}: {e}"} for e in bound.errors
+            ]
+        if form.errors.get("member_state"):
+            items.append({"target": f"row-{index}", "text": f"{who}: this row does not name a known delegation."})
+        return items
 
 
 # Editing one position --------------------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 import rules
 
-from pledges.pledging.rules import sees_all_pledges
 from solidarity.accounts.rules import (
     delegation_of,
     is_coordinator,
     is_member,
     is_negotiator,
+    reads_every_delegation,
 )
 
 
@@ -24,7 +24,11 @@ def recorded_by_own_delegation(user, position) -> bool:
     return position is not None and bool(delegation_of(user)) and position.recorded_by_state_id == delegation_of(user)
 
 
-rules.add_perm("pledges.view_position", sees_all_pledges | (is_member & position_is_visible))
+# The versions a position had while it was restricted stay with the readers of a restricted position: the
+# delegation that recorded it, the coordinator and auditors, even once the position is shared.
+reads_restricted_versions = reads_every_delegation | recorded_by_own_delegation
+
+rules.add_perm("pledges.view_position", reads_every_delegation | (is_member & position_is_visible))
 rules.add_perm("pledges.add_position", is_negotiator)
 rules.add_perm("pledges.change_position", is_negotiator & recorded_by_own_delegation)
 rules.add_perm("pledges.manage_negotiation", is_coordinator)

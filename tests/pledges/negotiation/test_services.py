@@ -1,3 +1,5 @@
+"""Negotiation services and selectors: recording and revising positions, who sees them, the matrix."""
+
 import datetime
 from decimal import Decimal
 
@@ -13,11 +15,6 @@ from tests.factories import CycleFactory, state
 pytestmark = pytest.mark.django_db
 
 REASON = "Minutes of the forum"
-
-
-@pytest.fixture
-def cycle(db):
-    return CycleFactory(year=2026, status="pledging")
 
 
 @pytest.fixture
