@@ -14,7 +14,7 @@ from tests.factories import CycleFactory
 
 pytestmark = pytest.mark.django_db
 APPEND_ONLY = pytest.mark.postgresql("history is made append-only by PostgreSQL triggers")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PRODUCT = ("solidarity", "pledges", "compliance")
 # Modules allowed to speak SQL: the triggers' installer, and the audit log's read-only union of history tables.
 SQL_ALLOWED = {
