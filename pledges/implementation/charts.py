@@ -3,6 +3,9 @@
 Each chart is an ``<svg role="img">`` named by its ``<title>`` and described by its ``<desc>``; the page
 puts the same figures in a data table, so no reader depends on the picture. Colour never carries meaning
 alone: every bar has its figure written beside it, and every reference line has a label.
+
+``pool_charts`` draws the pool dashboard's three: pledged against the reference numbers, each state's
+coverage of its fair share, and each state's implementation pace.
 """
 
 from collections.abc import Sequence
@@ -11,6 +14,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from pledges.implementation import pool
 
 WIDTH = 760
 PLOT_X = 200  # left edge of the bars; the row labels sit to its left
@@ -159,3 +164,100 @@ def bar_chart(
         mark_safe("".join(rows)),  # noqa: S308 - each row was built by format_html, which escaped its text
         marker_lines,
     )
+
+
+# The pool dashboard's charts ------------------------------------------------------------------------------------
+
+
+def _pct(value) -> str:
+    return "no figure" if value is None else f"{value:,.2f} %"
+
+
+PROGRESS_SHORT = {"relocations": "Relocations", "euros": "Euros", "equivalent": "All, as relocations"}
+
+
+def _state_label(row: pool.StateImplementation) -> str:
+    return row.member_state.code + (" (illustrative)" if row.illustrative else "")
+
+
+def _progress_chart(overview: pool.PoolOverview) -> dict:
+    bars = [Bar(PROGRESS_SHORT[p.key], p.percent, _pct(p.percent)) for p in overview.progress]
+    return {
+        "table": "table-progress",
+        "caption": "Pledged against the reference numbers",
+        "svg": bar_chart(
+            chart_id="chart-progress",
+            title=f"Pool {overview.cycle.year}: pledged against the reference numbers",
+            description="; ".join(f"{p.label}: {_pct(p.percent)} of the reference" for p in overview.progress) + ".",
+            bars=bars,
+            markers=[Marker(Decimal(100), "Reference number")],
+        ),
+    }
+
+
+def _coverage_chart(overview: pool.PoolOverview) -> dict:
+    bars = []
+    for row in overview.in_key_rows:
+        if not row.fair.pledges_visible:
+            bars.append(Bar(_state_label(row), None, "not public yet"))
+        else:
+            coverage = row.fair.coverage_percent
+            bars.append(Bar(_state_label(row), coverage, _pct(coverage), "illustrative" if row.illustrative else ""))
+    shown = [bar for bar in bars if bar.value is not None]
+    under = sum(1 for bar in shown if bar.value < 100)
+    return {
+        "table": "table-states",
+        "caption": "Coverage of the fair share by Member State",
+        "svg": bar_chart(
+            chart_id="chart-coverage",
+            title=f"Coverage of each state's fair share, {overview.cycle.year}",
+            description=f"Pledged relocation equivalents as a percentage of the fair share after deductions, "
+            f"for {len(shown)} states; {under} of them below 100 %.",
+            bars=bars,
+            markers=[Marker(Decimal(100), "Fair share")],
+        ),
+    }
+
+
+def _pace_chart(overview: pool.PoolOverview, paced: list[pool.StateImplementation]) -> dict:
+    bars = [
+        Bar(
+            _state_label(row),
+            row.fulfilled_percent,
+            f"{_pct(row.fulfilled_percent)}: {row.pace_label.lower()}",
+            "behind" if row.pace == pool.PACE_BEHIND else "",
+        )
+        for row in paced
+    ]
+    elapsed = overview.elapsed_percent
+    markers = [] if elapsed is None else [Marker(elapsed, f"Year elapsed {_pct(elapsed)}", "elapsed")]
+    behind = sum(1 for row in paced if row.pace == pool.PACE_BEHIND)
+    return {
+        "table": "table-states",
+        "caption": "Implementation pace by Member State",
+        "svg": bar_chart(
+            chart_id="chart-pace",
+            title=f"Implementation pace, {overview.cycle.year}",
+            description=(
+                f"Fulfilled share of each state's pledge, against the {_pct(elapsed)} of the implementation "
+                f"year elapsed; {behind} of {len(paced)} states behind."
+                if elapsed is not None
+                else "Fulfilled share of each state's pledge; the implementation year's dates are not recorded."
+            ),
+            bars=bars,
+            markers=markers,
+        ),
+    }
+
+
+def pool_charts(overview: pool.PoolOverview) -> dict[str, dict]:
+    """The dashboard's charts by name ("progress", and with a per-state table "coverage" and "pace"), each
+    with the id of the data table that carries its figures and the caption of that table."""
+    result = {"progress": _progress_chart(overview)}
+    if not overview.states:
+        return result
+    result["coverage"] = _coverage_chart(overview)
+    paced = [row for row in overview.states if row.fair.pledges_visible and row.fair.pledged_relocation_equivalent]
+    if paced:
+        result["pace"] = _pace_chart(overview, paced)
+    return result

@@ -1,13 +1,21 @@
-"""One FilterSet per resource of pledges and what hangs on them, shared by the API and the pages.
+"""One FilterSet per resource of the pool in implementation, shared by the API and the pages.
 
 Parameters use the names clients see (``cycle`` is a year, states are Eurostat codes in either case), and
 each FilterSet carries its own ``ordering``; states sort in protocol order, ties by primary key. The
-FilterSets only filter: who may see which rows is the selectors' business (``pledges.selectors``).
+FilterSets only filter: who may see which rows is the selectors' business (``pledges.implementation.selectors``).
+
+A list page passes its own form (``form_class``, in ``pledges.implementation.forms``), as
+``pledges.pledging.filters.PledgeFilter`` takes one: it offers some of the parameters as lists to choose from.
 """
 
+import copy
+from typing import ClassVar
+
+from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from pledges.implementation.models import Activation, ActivationStatus, Fulfilment, OffsetStatus, ResponsibilityOffset
+from pledges.implementation.selectors import overdue_offsets
 from pledges.pledging.filters import CYCLE_HELP, STATE_HELP, _ordering
 from pledges.pledging.models import (
     DeductionArticle,
@@ -19,7 +27,33 @@ from pledges.pledging.models import (
 from solidarity.domain.filters import StateCodeFilter
 
 
-class ActivationFilter(filters.FilterSet):
+class _PageFormFilterSet(filters.FilterSet):
+    """The API's filters, which a list page reads through a form of its own.
+
+    ``form_class``: the page's form, whose fields replace the filters' own (labels, lists to choose from) or
+    leave them out (a field set to ``None``). ``page_filters``: filters only a page offers, added to its
+    instance alone, so that they are no API parameter (the schema and the API read the declared filters).
+    """
+
+    page_filters: ClassVar[dict[str, filters.Filter]] = {}
+
+    def __init__(self, data=None, queryset=None, *, form_class=None, **kwargs):
+        self.form_class = form_class
+        super().__init__(data, queryset, **kwargs)
+        if form_class is not None:
+            for name, page_filter in copy.deepcopy(self.page_filters).items():
+                page_filter.model, page_filter.parent = self.queryset.model, self
+                self.filters[name] = page_filter
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        if self.form_class is None:
+            return form_class
+        # The page's form first: its fields replace the filters' own, or leave them out.
+        return type(form_class.__name__, (self.form_class, form_class), {})
+
+
+class ActivationFilter(_PageFormFilterSet):
     cycle = filters.NumberFilter(field_name="pledge__cycle__year", help_text=CYCLE_HELP)
     pledge = filters.NumberFilter(field_name="pledge_id", help_text="The id of the activated pledge.")
     contributing_state = StateCodeFilter(
@@ -64,7 +98,7 @@ class FulfilmentFilter(filters.FilterSet):
         fields = ["activation", "cycle", "contributing_state", "benefitting_state", "date_from", "date_to"]
 
 
-class DeductionRequestFilter(filters.FilterSet):
+class DeductionRequestFilter(_PageFormFilterSet):
     cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     member_state = StateCodeFilter(field_name="member_state_id", help_text=f"The requesting state. {STATE_HELP}")
     article = filters.ChoiceFilter(choices=DeductionArticle.choices, help_text="AMMR Art. 61 or 62.")
@@ -83,7 +117,7 @@ class DeductionRequestFilter(filters.FilterSet):
         fields = ["cycle", "member_state", "article", "scope", "status"]
 
 
-class OffsetFilter(filters.FilterSet):
+class OffsetFilter(_PageFormFilterSet):
     cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     benefitting_state = StateCodeFilter(
         field_name="benefitting_state_id", help_text=f"The state asking for offsets. {STATE_HELP}"
@@ -99,7 +133,12 @@ class OffsetFilter(filters.FilterSet):
         ("cycle__year", "cycle"),
         default_help="Default: latest request first.",
     )
+    # The list page's box for the offsets unanswered after their deadline (AMMR Art. 69).
+    page_filters: ClassVar[dict[str, filters.Filter]] = {"overdue": filters.BooleanFilter(method="filter_overdue")}
 
     class Meta:
         model = ResponsibilityOffset
         fields = ["cycle", "benefitting_state", "contributing_state", "status"]
+
+    def filter_overdue(self, queryset, name, value):
+        return overdue_offsets(queryset, timezone.localdate()) if value else queryset

@@ -3,14 +3,15 @@
 The forms check only the shape of what was typed; every rule of the mechanism is the service's, whose
 errors land on the field they concern (``ServiceForm.add_domain_error``). Fields the service checks with a
 precise message are optional here, so the user reads that message rather than a generic "required".
+The lists' filter forms are the pages' faces of the FilterSets the API uses (``pledges.implementation.filters``).
 """
 
-import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import ChoiceField, ModelChoiceField
 
 from pledges.implementation.models import ActivationStatus, DeclineGround, OffsetStatus
+from pledges.implementation.selectors import left_to_activate
 from pledges.pledging.models import DeductionArticle, DeductionScope, DeductionStatus, PledgeKind
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.forms import ServiceForm, VersionedServiceForm
@@ -65,7 +66,7 @@ class ActivationProposeForm(_ReasonLast, ServiceForm):
         super().__init__(*args, **kwargs)
         unit = "persons" if pledge.kind == PledgeKind.RELOCATION else "euros"
         self.fields["amount"].label = f"Amount to activate ({unit})"
-        remaining = in_unit(pledge.kind, pledge.measure - pledge.activated)
+        remaining = in_unit(pledge.kind, left_to_activate(pledge))
         self.fields["amount"].help_text = f"At most what remains of the pledge: {remaining}."
         if pledge.earmark_id and not self.is_bound:
             self.initial.setdefault("benefitting_state", pledge.earmark_id)
@@ -161,7 +162,10 @@ DEDUCTION_DECISIONS = {
 
 class DeductionDecideForm(_ReasonLast, VersionedServiceForm):
     transition = forms.ChoiceField(
-        label="Decision", widget=forms.RadioSelect, error_messages={"required": "Choose a decision."}
+        label="Decision",
+        choices=list(DEDUCTION_DECISIONS.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a decision."},
     )
     granted_percent = forms.DecimalField(
         label="Part granted (%)",
@@ -177,12 +181,12 @@ class DeductionDecideForm(_ReasonLast, VersionedServiceForm):
         help_text="Needed to grant: the Council decides deductions by implementing act (AMMR Art. 62(4)).",
     )
 
-    def __init__(self, *args, deduction, **kwargs):
+    def __init__(self, *args, offered, **kwargs):
+        """``offered``: the decisions the workflow allows now (``get_available_user_status_transitions``), the
+        ones the buttons show. Any decision is taken as typed: the service refuses, with its reason, one the
+        request's stage does not allow (or one made on a version changed meanwhile)."""
         super().__init__(*args, **kwargs)
-        allowed = ["grant_full", "grant_partial", "refuse"]
-        if deduction.status == DeductionStatus.REQUESTED:
-            allowed.insert(0, "assess")
-        self.fields["transition"].choices = [(name, DEDUCTION_DECISIONS[name]) for name in allowed]
+        self.fields["transition"].widget.choices = [(name, DEDUCTION_DECISIONS[name]) for name in offered]
 
 
 # Responsibility offsets (AMMR Arts 63, 69) ------------------------------------------------------------------
@@ -207,6 +211,7 @@ class OffsetRequestForm(_ReasonLast, ServiceForm):
 
     def __init__(self, *args, fixed_benefitting_state=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fixed_benefitting_state = fixed_benefitting_state
         # An official asks for its own state; only the coordinator chooses the benefitting state.
         if fixed_benefitting_state is not None:
             del self.fields["benefitting_state"]
@@ -236,58 +241,89 @@ class OffsetAnswerForm(_ReasonLast, VersionedServiceForm):
     explanation = _text("Explanation", "Why, in a few words; kept with the answer.")
 
 
-# List filters -------------------------------------------------------------------------------------------------
+# List filters --------------------------------------------------------------------------------------------------
+# The lists' forms of the FilterSets in ``pledges.implementation.filters`` (and ``pledges.pledging.filters`` for the
+# pledges to activate): the parameters a page offers, as lists to choose from, with the API's names and
+# meaning. A value the list does not offer is refused on its field, and the page ignores it.
 
 
-def _cycle_filter(field_name: str) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name,
+class _ChosenByKey(ModelChoiceField):
+    """An object chosen from a list, handed to the FilterSet as the API names it: a cycle by its year, a state
+    by its code."""
+
+    def clean(self, value):
+        chosen = super().clean(value)
+        return None if chosen is None else getattr(chosen, self.to_field_name or "pk")
+
+
+def _cycle_field() -> _ChosenByKey:
+    return _ChosenByKey(
         queryset=SolidarityCycle.objects.order_by("-year"),
         to_field_name="year",
+        required=False,
         label="Cycle",
         empty_label="All cycles",
     )
 
 
-def _state_filter(field_name: str, label: str) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name, queryset=MemberState.objects.all(), label=label, empty_label="Any state"
+def _state_field(label: str) -> _ChosenByKey:
+    return _ChosenByKey(queryset=MemberState.objects.all(), required=False, label=label, empty_label="Any state")
+
+
+def _choice_field(choices, label: str, empty_label: str) -> ChoiceField:
+    return ChoiceField(choices=choices, required=False, label=label, empty_label=empty_label)
+
+
+class ActivationFilterForm(forms.Form):
+    """The activations list's form of ``ActivationFilter``."""
+
+    cycle = _cycle_field()
+    status = _choice_field(ActivationStatus.choices, "Status", "Any status")
+    kind = _choice_field(PledgeKind.choices, "Kind of pledge", "Any kind")
+    contributing_state = _state_field("Contributing state")
+    benefitting_state = _state_field("Benefitting state")
+    # The API's other parameters are not offered on the page.
+    pledge = ordering = None
+
+    field_order = ["cycle", "status", "kind", "contributing_state", "benefitting_state"]
+
+
+class DeductionFilterForm(forms.Form):
+    """The deduction requests list's form of ``DeductionRequestFilter``."""
+
+    cycle = _cycle_field()
+    status = _choice_field(DeductionStatus.choices, "Status", "Any status")
+    article = _choice_field(DeductionArticle.choices, "Article", "Either")
+    member_state = _state_field("Member State")
+    # The API's other parameters are not offered on the page.
+    scope = ordering = None
+
+    field_order = ["cycle", "status", "article", "member_state"]
+
+
+class OffsetFilterForm(forms.Form):
+    """The offsets list's form of ``OffsetFilter``, with the page's own box for the overdue ones."""
+
+    cycle = _cycle_field()
+    status = _choice_field(OffsetStatus.choices, "Status", "Any status")
+    benefitting_state = _state_field("Benefitting state")
+    contributing_state = _state_field("Requested state")
+    overdue = forms.NullBooleanField(
+        required=False, widget=forms.CheckboxInput, label="Only unanswered after the 30-day deadline"
     )
+    # The API's sorting is not offered on the page.
+    ordering = None
+
+    field_order = ["cycle", "status", "benefitting_state", "contributing_state", "overdue"]
 
 
-class ActivationFilter(django_filters.FilterSet):
-    cycle = _cycle_filter("pledge__cycle")
-    status = django_filters.ChoiceFilter(choices=ActivationStatus.choices, label="Status", empty_label="Any status")
-    kind = django_filters.ChoiceFilter(
-        field_name="pledge__kind", choices=PledgeKind.choices, label="Kind of pledge", empty_label="Any kind"
-    )
-    contributing_state = _state_filter("pledge__member_state", "Contributing state")
-    benefitting_state = _state_filter("benefitting_state", "Benefitting state")
+class ActivatablePledgeFilterForm(forms.Form):
+    """The form of ``pledges.pledging.filters.PledgeFilter`` on the list of pledges left to activate."""
 
+    cycle = _cycle_field()
+    kind = _choice_field(PledgeKind.choices, "Kind of pledge", "Any kind")
+    member_state = _state_field("Contributing state")
+    # PledgeFilter's other parameters are not offered on this page.
+    status = earmark = illustrative = ordering = None
 
-class DeductionFilter(django_filters.FilterSet):
-    cycle = _cycle_filter("cycle")
-    status = django_filters.ChoiceFilter(choices=DeductionStatus.choices, label="Status", empty_label="Any status")
-    article = django_filters.ChoiceFilter(choices=DeductionArticle.choices, label="Article", empty_label="Either")
-    member_state = _state_filter("member_state", "Member State")
-
-
-class OffsetFilter(django_filters.FilterSet):
-    cycle = _cycle_filter("cycle")
-    status = django_filters.ChoiceFilter(choices=OffsetStatus.choices, label="Status", empty_label="Any status")
-    benefitting_state = _state_filter("benefitting_state", "Benefitting state")
-    contributing_state = _state_filter("contributing_state", "Requested state")
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", widget=forms.CheckboxInput, label="Only unanswered after the 30-day deadline"
-    )
-
-    def filter_overdue(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(Q(status=OffsetStatus.REQUESTED) & Q(answer_deadline__lt=timezone.localdate()))
-
-
-class ActivatablePledgeFilter(django_filters.FilterSet):
-    cycle = _cycle_filter("cycle")
-    kind = django_filters.ChoiceFilter(choices=PledgeKind.choices, label="Kind of pledge", empty_label="Any kind")
-    member_state = _state_filter("member_state", "Contributing state")
+    field_order = ["cycle", "kind", "member_state"]

@@ -217,6 +217,35 @@ class PoolOverview:
     def fulfilled_percent(self) -> Decimal | None:
         return _percent(self.fulfilled_equivalent, self.relocation_equivalent)
 
+    @property
+    def in_key_rows(self) -> list[StateImplementation]:
+        return [row for row in self.states if row.fair.in_key]
+
+    @property
+    def outside_rows(self) -> list[StateImplementation]:
+        return [row for row in self.states if not row.fair.in_key]
+
+    def kind_total(self, kind: str) -> KindTotal:
+        return next(total for total in self.kinds if total.kind == kind)
+
+    def state_totals(self) -> dict:
+        """The total line of the states in the key: fair shares of all of them, pledges of those the viewer
+        may see (``partial`` when that is not every state)."""
+        in_key = self.in_key_rows
+        shown = [row for row in in_key if row.fair.pledges_visible]
+        return {
+            "share": sum((row.fair.fair_share.share_percent for row in in_key), Decimal(0)),
+            "relocations": sum(row.fair.fair_share.relocations for row in in_key),
+            "financial_eur": sum((row.fair.fair_share.financial_eur for row in in_key), Decimal(0)),
+            "pledged_relocations": sum(row.fair.pledged_relocations for row in shown),
+            "pledged_financial_eur": sum((row.fair.pledged_financial_eur for row in shown), Decimal(0)),
+            "pledged_alternative_eur": sum((row.fair.pledged_alternative_eur for row in shown), Decimal(0)),
+            "relocation_equivalent": sum((row.fair.pledged_relocation_equivalent for row in shown), Decimal(0)),
+            "activated": sum((row.activated_equivalent for row in shown), Decimal(0)),
+            "fulfilled": sum((row.fulfilled_equivalent for row in shown), Decimal(0)),
+            "partial": len(shown) < len(in_key),
+        }
+
 
 def pool_overview(cycle: SolidarityCycle, *, viewer, today: datetime.date | None = None) -> PoolOverview:
     """Everything the pool dashboard shows, in a constant number of queries.
@@ -372,3 +401,12 @@ def offset_eligibility_by_state(cycle: SolidarityCycle, *, viewer) -> list[State
             )
         )
     return rows
+
+
+def states_open_to_offsets(cycle: SolidarityCycle, *, viewer) -> list[StateOffsetEligibility] | None:
+    """The states offsets may be requested from under Art. 63(2), among those whose pledges the viewer may
+    read; None when the fair-share key does not compute for the cycle."""
+    try:
+        return [row for row in offset_eligibility_by_state(cycle, viewer=viewer) if row.threshold_met]
+    except FairShareError:
+        return None

@@ -1,18 +1,48 @@
-"""Reusable reads of the pool's implementation: activations, offsets and the findings that bear on them."""
+"""Reusable reads of the pool's implementation: activations and what is left to activate, fulfilments,
+deductions' deadlines, offsets and their eligibility, and the findings that bear on activations."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from compliance.models import Finding, FindingStatus
-from pledges.implementation.models import Activation, ActivationStatus, ResponsibilityOffset
-from pledges.pledging.models import CENT, Pledge, PledgeKind
+from pledges.implementation.models import Activation, ActivationStatus, Fulfilment, OffsetStatus, ResponsibilityOffset
+from pledges.pledging.models import CENT, DeductionRequest, Pledge, PledgeKind, PledgeStatus
 from solidarity.accounts.rules import is_auditor, is_coordinator
 from solidarity.domain.fairshare import FairShareError
-from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.domain.models import CycleStatus, Designation, DesignationKind, MemberState, SolidarityCycle
 from solidarity.domain.selectors import cycle_fair_shares
+
+# AMMR Art. 60(2): the coordinator activates pledges recorded by the Council act, once the cycle is adopted.
+ACTIVATABLE_CYCLE_STATUSES = (CycleStatus.ADOPTED, CycleStatus.IN_APPLICATION)
+ASSESSMENT_DAYS = 28  # AMMR Art. 62(3): the Commission assesses a deduction request within four weeks
+
+
+def is_activatable(pledge: Pledge) -> bool:
+    """Whether the coordinator may call part of ``pledge`` (AMMR Art. 60(2)): recorded by the Council act, in a
+    cycle adopted or in application. ``activatable_pledges`` is the same rule for queries."""
+    return pledge.status == PledgeStatus.RECORDED and pledge.cycle.status in ACTIVATABLE_CYCLE_STATUSES
+
+
+def left_to_activate(pledge: Pledge):
+    """What remains of the pledge to activate, in its unit: the measure less its live activations."""
+    return pledge.measure - pledge.activated
+
+
+def activatable_pledges():
+    """Pledges the coordinator may activate (``is_activatable``) with something left to activate."""
+    return (
+        Pledge.objects.filter(status=PledgeStatus.RECORDED, cycle__status__in=ACTIVATABLE_CYCLE_STATUSES)
+        .filter(
+            Q(kind=PledgeKind.RELOCATION, activated__lt=F("quantity"))
+            | (~Q(kind=PledgeKind.RELOCATION) & Q(activated__lt=F("amount_eur")))
+        )
+        .select_related("cycle", "member_state", "earmark")
+    )
 
 
 def activations_visible_to(user, queryset=None):
@@ -25,6 +55,48 @@ def activations_visible_to(user, queryset=None):
     return queryset.filter(
         Q(pledge__member_state_id=user.member_state_id) | Q(benefitting_state_id=user.member_state_id)
     )
+
+
+def fulfilments_visible_to(user):
+    """Fulfilments of the activations ``user`` may see."""
+    visible = activations_visible_to(user).values("pk")
+    return Fulfilment.objects.filter(activation__in=visible).select_related("activation__pledge__cycle")
+
+
+def under_pressure(cycle: SolidarityCycle) -> list[Designation]:
+    """The states designated as under migratory pressure in ``cycle``, in protocol order: those an activation
+    is meant for (AMMR Art. 60(2))."""
+    return list(
+        Designation.objects.filter(cycle=cycle, kind=DesignationKind.UNDER_PRESSURE)
+        .select_related("member_state")
+        .order_by("member_state__protocol_order")
+    )
+
+
+def designations_of(cycle: SolidarityCycle, member_state_id: str) -> list[Designation]:
+    """A state's designations in ``cycle``: what a deduction request may rest on (AMMR Arts 61-62)."""
+    return list(Designation.objects.filter(cycle=cycle, member_state_id=member_state_id).order_by("kind"))
+
+
+def cycles_open_to_deduction_requests(cycles) -> list[SolidarityCycle]:
+    """Of ``cycles``, those a state may still ask a deduction in: every cycle until it is closed."""
+    return [cycle for cycle in cycles if cycle.status != CycleStatus.CLOSED]
+
+
+def assessment_due(deduction: DeductionRequest) -> datetime.date:
+    """The day the Commission's assessment is due: four weeks after the request (AMMR Art. 62(3))."""
+    return timezone.localdate(deduction.created_at) + datetime.timedelta(days=ASSESSMENT_DAYS)
+
+
+def is_overdue(offset: ResponsibilityOffset, today: datetime.date) -> bool:
+    """AMMR Art. 69: the requested state answers within 30 days; an offset still unanswered after its deadline
+    is overdue. ``overdue_offsets`` is the same rule for queries."""
+    return offset.status == OffsetStatus.REQUESTED and today > offset.answer_deadline
+
+
+def overdue_offsets(queryset, today: datetime.date):
+    """The offsets of ``queryset`` that are overdue (``is_overdue``)."""
+    return queryset.filter(status=OffsetStatus.REQUESTED, answer_deadline__lt=today)
 
 
 def offsets_visible_to(user, queryset=None):
@@ -82,7 +154,7 @@ def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberStat
     proposal = cycle.proposal_relocations or None
     collective = (Decimal(pledged) * 100 / proposal).quantize(CENT, ROUND_HALF_UP) if proposal else None
     state_percent = None
-    if contributing_state is not None and contributing_state.bound_by_solidarity:
+    if contributing_state is not None and contributing_state.counted_in_key:
         state_pledged = totals.filter(member_state=contributing_state).aggregate(total=Sum("quantity"))["total"] or 0
         try:
             fair = cycle_fair_shares(cycle).get(contributing_state.pk)

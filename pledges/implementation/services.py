@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from compliance.services import require_confirmed_finding
 from pledges.implementation.models import Activation, ActivationStatus, DeclineGround, Fulfilment, ResponsibilityOffset
-from pledges.implementation.selectors import offset_eligibility
-from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
+from pledges.implementation.selectors import is_activatable, left_to_activate, offset_eligibility
+from pledges.pledging.models import Pledge, PledgeKind
 from pledges.pledging.services import _euros, _whole_persons
-from solidarity.domain.models import CycleStatus, MemberState, SolidarityCycle
+from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
 from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited
 
@@ -36,10 +37,7 @@ def activation_propose(*, pledge: Pledge, benefitting_state: MemberState, amount
     with transaction.atomic():
         # The pledge row is the lock that serialises every activation against the same pledge.
         locked = lock(Pledge, pledge.pk)
-        if locked.status != PledgeStatus.RECORDED or locked.cycle.status not in (
-            CycleStatus.ADOPTED,
-            CycleStatus.IN_APPLICATION,
-        ):
+        if not is_activatable(locked):
             raise Conflict(
                 "Only a pledge recorded by the Council act, in a cycle in application, can be activated.",
                 code="pledge_not_activatable",
@@ -51,7 +49,7 @@ def activation_propose(*, pledge: Pledge, benefitting_state: MemberState, amount
                 field="benefitting_state",
             )
         value = _pledge_unit_amount(locked, amount)
-        remaining = locked.measure - locked.activated
+        remaining = left_to_activate(locked)
         if value > remaining:
             raise Conflict(
                 f"Only {remaining:,} of this pledge remain to be activated; {value:,} was asked.",
@@ -111,7 +109,8 @@ def fulfilment_record(
         locked = lock(Activation, activation.pk)
         if not actor.has_perm("pledges.record_fulfilment", locked):
             raise NotPermitted("Only an official of the contributing state records its fulfilment.")
-        if locked.status != ActivationStatus.ACCEPTED:
+        # Fulfilment is recorded while the activation may still complete: accepted, not yet fulfilled.
+        if not can_proceed(locked.complete):
             raise Conflict(
                 f"Fulfilment is recorded on an accepted activation; this one is {locked.get_status_display().lower()}.",
                 code="activation_not_accepted",

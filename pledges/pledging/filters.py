@@ -2,16 +2,12 @@
 
 Parameters use the names clients see (``cycle`` is a year, states are Eurostat codes in either case), and
 each FilterSet carries its own ``ordering``; states sort in protocol order, ties by primary key. The
-FilterSets only filter: who may see which rows is the selectors' business (``pledges.selectors``).
+FilterSets only filter: who may see which rows is the selectors' business (``pledges.pledging.selectors``).
 """
 
 from django_filters import rest_framework as filters
 
-from pledges.pledging.models import (
-    Pledge,
-    PledgeKind,
-    PledgeStatus,
-)
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
 from solidarity.domain.filters import StateCodeFilter
 from solidarity.domain.models import SolidarityCycle
 from solidarity.platform.filters import StableOrderingFilter
@@ -26,10 +22,22 @@ def _ordering(*fields: tuple[str, str], default_help: str) -> StableOrderingFilt
 
 
 class PledgeFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(method="filter_cycle", help_text=CYCLE_HELP)
-    member_state = StateCodeFilter(field_name="member_state_id", help_text=f"The pledging state. {STATE_HELP}")
-    kind = filters.ChoiceFilter(choices=PledgeKind.choices, help_text="Relocation, financial or alternative.")
-    status = filters.ChoiceFilter(choices=PledgeStatus.choices, help_text="The pledge's stage.")
+    """The pledges by cycle, state, kind, status, earmark and illustrative: the API's query parameters, and the
+    filters of the list page, which renders some of them with a form of its own (see ``__init__``)."""
+
+    cycle = filters.NumberFilter(method="filter_cycle", label="Cycle", help_text=CYCLE_HELP)
+    member_state = StateCodeFilter(
+        field_name="member_state_id", label="Member State", help_text=f"The pledging state. {STATE_HELP}"
+    )
+    kind = filters.ChoiceFilter(
+        choices=PledgeKind.choices,
+        label="Kind",
+        empty_label="All kinds",
+        help_text="Relocation, financial or alternative.",
+    )
+    status = filters.ChoiceFilter(
+        choices=PledgeStatus.choices, label="Status", empty_label="Any status", help_text="The pledge's stage."
+    )
     earmark = StateCodeFilter(field_name="earmark_id", help_text=f"The benefitting state earmarked. {STATE_HELP}")
     illustrative = filters.BooleanFilter(help_text="Demonstration data rather than a state's real pledge.")
     ordering = _ordering(
@@ -47,6 +55,19 @@ class PledgeFilter(filters.FilterSet):
         model = Pledge
         fields = ["cycle", "member_state", "kind", "status", "earmark", "illustrative"]
 
+    def __init__(self, data=None, queryset=None, *, form_class=None, **kwargs):
+        """``form_class``: a page's form of these filters (``pledges.pledging.forms.PledgeFilterForm``), which
+        offers some of the parameters as lists to choose from; the API reads them as they come."""
+        self.form_class = form_class
+        super().__init__(data, queryset, **kwargs)
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        if self.form_class is None:
+            return form_class
+        # The page's form first: its fields replace the filters' own, or leave them out.
+        return type(form_class.__name__, (self.form_class, form_class), {})
+
     def filter_cycle(self, queryset, name, value):
         # By the cycle itself, not the joined year: on the year PostgreSQL cannot tell which cycle the pledges are
         # in, misjudges how many a delegation may see there, and walked every cycle's pledges of every state to
@@ -56,7 +77,8 @@ class PledgeFilter(filters.FilterSet):
         # protocol order through the (cycle, state) index and stops at the page's end, instead of joining and
         # sorting the cycle's 27 000 pledges (55 ms down to 2 ms for the coordinator). An `ordering` asked
         # for replaces this one.
-        cycle = SolidarityCycle.objects.filter(year=value).first()
+        # The page's form has found the cycle already, among those it offers; the API gives a year.
+        cycle = value if isinstance(value, SolidarityCycle) else SolidarityCycle.objects.filter(year=value).first()
         if cycle is None:
             return queryset.none()
         return queryset.visible_to(self.request.user, cycle=cycle).order_by(

@@ -1,15 +1,16 @@
-"""Forms of the pledge pages: the list's filters, the pledge form, the edit form and the transition form.
+"""Forms of the pledge pages: the list's filter form, the pledge form, the edit form and the transition form.
 
 The measure fields are plain text on purpose: ``pledges.pledging.services.clean_pledge_measure`` is the one place that
 reads a number of persons or an amount in euros, so the page, the API and the admin refuse the same input
 with the same words.
 """
 
-import django_filters
 from django import forms
+from django_filters.fields import ChoiceField
 
-from pledges.pledging.models import PledgeKind, PledgeStatus
-from solidarity.domain.models import CycleStatus, MemberState, SolidarityCycle
+from pledges.pledging.models import PledgeKind
+from pledges.pledging.selectors import pledging_cycles
+from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.forms import ServiceForm, VersionedServiceForm
 
 QUANTITY_HELP = (
@@ -24,28 +25,35 @@ DESCRIPTION_HELP = "Required for an alternative measure (staff, equipment, opera
 EARMARK_HELP = "A benefitting state the pledge is meant for, if your delegation names one."
 
 
-def _cycle_choices():
-    return [(cycle.year, cycle.year) for cycle in SolidarityCycle.objects.order_by("-year")]
-
-
 def _state_choices():
     return [(state.code, f"{state.name} ({state.code})") for state in MemberState.objects.all()]
 
 
-class PledgePageFilter(django_filters.FilterSet):
-    """The list page's filters, with the parameter names of the API (``cycle`` is a year, ``member_state`` a code).
+class _CycleYearField(forms.ModelChoiceField):
+    """A cycle chosen by its year; a year the list does not offer is refused as a choice not offered."""
 
-    Stands in for ``pledges.pledging.filters.PledgeFilter`` until that FilterSet is shared by the API and the pages.
-    """
+    def label_from_instance(self, obj):
+        return obj.year
 
-    cycle = django_filters.ChoiceFilter(
-        field_name="cycle__year", choices=_cycle_choices, label="Cycle", empty_label="All cycles"
+
+class PledgeFilterForm(forms.Form):
+    """The list page's form of ``pledges.pledging.filters.PledgeFilter``: its parameters and their meaning,
+    four of them offered (the cycle and the state as lists to choose from), with the API's names
+    (``cycle`` is a year, ``member_state`` a code in either case)."""
+
+    cycle = _CycleYearField(
+        queryset=SolidarityCycle.objects.order_by("-year"),
+        to_field_name="year",
+        required=False,
+        label="Cycle",
+        empty_label="All cycles",
+        error_messages={"invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]},
     )
-    kind = django_filters.ChoiceFilter(choices=PledgeKind.choices, label="Kind", empty_label="All kinds")
-    member_state = django_filters.ChoiceFilter(
-        field_name="member_state_id", choices=_state_choices, label="Member State", empty_label="All states"
-    )
-    status = django_filters.ChoiceFilter(choices=PledgeStatus.choices, label="Status", empty_label="Any status")
+    member_state = ChoiceField(choices=_state_choices, required=False, label="Member State", empty_label="All states")
+    # The API's other parameters are not offered on the page.
+    earmark = illustrative = ordering = None
+
+    field_order = ["cycle", "kind", "member_state", "status"]
 
     def __init__(self, data=None, *args, **kwargs):
         # States are named by their code in either case, as in the API (``be`` finds Belgium).
@@ -53,10 +61,9 @@ class PledgePageFilter(django_filters.FilterSet):
             data = data.copy()
             data["member_state"] = data["member_state"].strip().upper()
         super().__init__(data, *args, **kwargs)
-
-    @property
-    def active(self) -> bool:
-        return self.is_bound and any(self.form.cleaned_data.get(name) for name in self.filters)
+        # The help texts of the filters are written for API clients; the page's lists speak for themselves.
+        for field in self.fields.values():
+            field.help_text = ""
 
 
 class _MeasureFields(forms.Form):
@@ -106,7 +113,7 @@ class PledgeCreateForm(ServiceForm, _MeasureFields):
     member_state = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2)
     cycle = forms.ModelChoiceField(
         label="Cycle",
-        queryset=SolidarityCycle.objects.filter(status=CycleStatus.PLEDGING).order_by("-year"),
+        queryset=pledging_cycles(),
         to_field_name="year",
         empty_label=None,
         help_text="Only a cycle in its pledging exercise takes new pledges.",

@@ -39,13 +39,25 @@ def sees_every_state_pledges(user, cycle: SolidarityCycle) -> bool:
     return cycle.pledges_are_public or reads_every_delegation(user)
 
 
+def states_whose_pledges_are_visible(user, cycle: SolidarityCycle, states) -> list[str]:
+    """The codes of ``states`` whose pledges of ``cycle`` ``user`` may read (AMMR Art. 57): every one of them
+    once they are public or for the coordinator and auditors; otherwise the user's own state alone."""
+    if sees_every_state_pledges(user, cycle):
+        return [state.code for state in states]
+    return [state.code for state in states if state.code == delegation_of(user)]
+
+
+# AMMR Art. 57: recorded by the Council implementing act, in a cycle adopted since.
+_PUBLIC = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
+
+
 class PledgeQuerySet(models.QuerySet):
     """Pledge visibility lives here and in ``Pledge.is_visible_to`` (the one rule, AMMR Art. 57): pledges are
     public once the Council implementing act has recorded them; until then a state's pledges are read only by
     that state, the coordinator and auditors. Rules, selectors, API, pages and exports all ask these two."""
 
     def public(self):
-        return self.filter(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
+        return self.filter(_PUBLIC)
 
     def visible_to(self, user, *, cycle: SolidarityCycle | None = None):
         """The pledges ``user`` may read (of ``cycle`` only, when given).
@@ -60,8 +72,7 @@ class PledgeQuerySet(models.QuerySet):
         own_state = delegation_of(user)
         if cycle is not None and not cycle.pledges_are_public:
             return queryset.filter(member_state_id=own_state) if own_state else queryset.none()
-        public = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
-        return queryset.filter(public | Q(member_state_id=own_state)) if own_state else queryset.filter(public)
+        return queryset.filter(_PUBLIC | Q(member_state_id=own_state)) if own_state else queryset.filter(_PUBLIC)
 
     def for_cycle(self, cycle):
         return self.filter(cycle=cycle)
@@ -156,7 +167,20 @@ class Pledge(FSMModelMixin, models.Model):
 
     def is_visible_to(self, user) -> bool:
         """The instance twin of ``PledgeQuerySet.visible_to``."""
-        return reads_every_delegation(user) or self.member_state_id == delegation_of(user) or self.is_public
+        return self.is_visible_before_publication_to(user) or self.is_public
+
+    def is_visible_before_publication_to(self, user) -> bool:
+        """Whether ``user`` reads this pledge before the Council act makes it public (AMMR Art. 57), and so
+        its drafts and revisions: its own state, the coordinator and auditors."""
+        return reads_every_delegation(user) or self.member_state_id == delegation_of(user)
+
+    def history_visible_to(self, user):
+        """The versions of this pledge ``user`` may read: every one for those who read it before it is public;
+        for anyone else those written since the Council act recorded it (AMMR Art. 57)."""
+        records = self.history.all()
+        if self.is_visible_before_publication_to(user):
+            return records
+        return records.filter(status=PledgeStatus.RECORDED)
 
     @property
     def relocation_equivalent(self) -> Decimal:

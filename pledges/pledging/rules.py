@@ -14,15 +14,17 @@ sees_all_pledges = reads_every_delegation
 
 
 @rules.predicate
-def pledge_is_public(user, pledge) -> bool:
-    # Pledges become public with the Council act (AMMR Art. 57); until then only the state sees its own.
-    return pledge is not None and pledge.is_public
+def pledge_is_visible(user, pledge) -> bool:
+    # Who reads a pledge is written once, in Pledge.is_visible_to: public from the Council act (AMMR Art. 57),
+    # until then its state's own.
+    return pledge is not None and pledge.is_visible_to(user)
 
 
 own_state_official = is_official & acts_for_object_state
 
-# Public means every logged-in member: nobody reads the registry without logging in.
-rules.add_perm("pledges.view_pledge", sees_all_pledges | acts_for_object_state | (is_member & pledge_is_public))
+# Public means every logged-in member: nobody reads the registry without logging in (the pledge's own state
+# reads it in any case). The coordinator and auditors also hold the permission without a pledge.
+rules.add_perm("pledges.view_pledge", sees_all_pledges | (pledge_is_visible & (is_member | acts_for_object_state)))
 rules.add_perm("pledges.add_pledge", is_official)
 # Whether the cycle is still in its pledging exercise is a state of the workflow (409), not a permission.
 rules.add_perm("pledges.change_pledge", own_state_official)

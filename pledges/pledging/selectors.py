@@ -1,13 +1,16 @@
-"""Reusable reads of pledges, and the fair-share table that sets them against the key."""
+"""Reusable reads of pledges: who sees which, their history, their totals for the fair-share table, and the
+preview of a pledge before it is saved."""
 
+import dataclasses
 from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from pledges.pledging.models import DeductionRequest, Pledge, PledgeKind, PledgeStatus, sees_every_state_pledges
+from pledges.pledging.models import DeductionRequest, Pledge, PledgeKind, states_whose_pledges_are_visible
 from solidarity.accounts.rules import is_auditor, is_coordinator
-from solidarity.domain.models import SolidarityCycle
-from solidarity.domain.selectors import PledgedTotals
+from solidarity.domain.fairshare import FairShareError
+from solidarity.domain.models import CycleStatus, SolidarityCycle
+from solidarity.domain.selectors import FairShareRow, PledgedTotals, fair_share_table
 from solidarity.platform.history import object_history
 
 
@@ -18,10 +21,7 @@ def pledge_history(pledge: Pledge, *, viewer, page: int = 1):
     Council act made it public (AMMR Art. 57), and so only the versions written since: the drafts and
     revisions of the pledging exercise stay the state's own.
     """
-    records = pledge.history.all()
-    if not (is_coordinator(viewer) or is_auditor(viewer) or pledge.member_state_id == viewer.member_state_id):
-        records = records.filter(status=PledgeStatus.RECORDED)
-    return object_history(pledge, page=page, records=records)
+    return object_history(pledge, page=page, records=pledge.history_visible_to(viewer))
 
 
 def granted_deductions_percent(cycle: SolidarityCycle) -> dict[str, Decimal]:
@@ -34,7 +34,6 @@ def granted_deductions_percent(cycle: SolidarityCycle) -> dict[str, Decimal]:
 def pledged_totals(cycle: SolidarityCycle, *, viewer, states) -> dict[str, PledgedTotals]:
     """Each of ``states``' counted pledges of ``cycle`` (the ``solidarity.domain.hooks.pledged_totals`` hook),
     for the states whose pledges ``viewer`` may see: one query."""
-    sees_all = sees_every_state_pledges(viewer, cycle)
     totals = {
         row["member_state_id"]: row
         for row in Pledge.objects.counted()
@@ -48,7 +47,7 @@ def pledged_totals(cycle: SolidarityCycle, *, viewer, states) -> dict[str, Pledg
         .order_by()
     }
     result = {}
-    for code in (state.code for state in states if sees_all or state.code == viewer.member_state_id):
+    for code in states_whose_pledges_are_visible(viewer, cycle, states):
         total = totals.get(code, {})
         relocations = total.get("relocations") or 0
         financial = total.get("financial") or Decimal("0.00")
@@ -81,3 +80,47 @@ def deductions_visible_to(user, queryset=None):
     if user.member_state_id:
         return queryset.filter(public | Q(member_state_id=user.member_state_id))
     return queryset.filter(public)
+
+
+def pledging_cycles():
+    """The cycles whose pledging exercise is open, newest first: the only ones that take new pledges (AMMR
+    Art. 13)."""
+    return SolidarityCycle.objects.filter(status=CycleStatus.PLEDGING).order_by("-year")
+
+
+@dataclasses.dataclass(frozen=True)
+class PledgePreview:
+    """What a pledge would add before it is saved: its relocation equivalent and the state's coverage."""
+
+    pledge: Pledge
+    row: FairShareRow | None
+    after: FairShareRow | None
+    key_error: str = ""
+
+
+def pledge_preview(pledge: Pledge, *, viewer) -> PledgePreview:
+    """Coverage of the state's fair share now and once the unsaved ``pledge`` is submitted (it counts from then
+    on), as ``viewer`` may see it."""
+    try:
+        rows = fair_share_table(pledge.cycle, viewer=viewer)
+    except FairShareError as error:
+        return PledgePreview(pledge=pledge, row=None, after=None, key_error=str(error))
+    row = next((r for r in rows if r.member_state.code == pledge.member_state_id), None)
+    return PledgePreview(pledge=pledge, row=row, after=None if row is None else _counting(row, pledge))
+
+
+def _counting(row: FairShareRow, pledge: Pledge) -> FairShareRow:
+    """``row`` with ``pledge`` among the counted pledges; the row computes its own coverage."""
+    relocations = row.pledged_relocations + (pledge.quantity if pledge.kind == PledgeKind.RELOCATION else 0)
+    financial = row.pledged_financial_eur + (pledge.amount_eur if pledge.kind == PledgeKind.FINANCIAL else 0)
+    alternative = row.pledged_alternative_eur + (pledge.amount_eur if pledge.kind == PledgeKind.ALTERNATIVE else 0)
+    return dataclasses.replace(
+        row,
+        pledged_relocations=relocations,
+        pledged_financial_eur=financial,
+        pledged_alternative_eur=alternative,
+        # As pledged_totals counts it once submitted: the state's persons and euros, converted together.
+        pledged_relocation_equivalent=pledge.cycle.relocation_equivalent(
+            relocations=relocations, euros=financial + alternative
+        ),
+    )

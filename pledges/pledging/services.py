@@ -1,12 +1,14 @@
-"""Every write to pledges and what hangs on them: activations, fulfilment, deductions, offsets."""
+"""Every write to pledges and to the deductions of them, and the checks that decide whether a write may be
+offered: who records a pledge for which state, in which cycle, and when a pledge can still change."""
 
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
 from pledges.pledging.models import DeductionRequest, DeductionScope, DeductionStatus, Pledge, PledgeKind, PledgeStatus
+from pledges.pledging.selectors import pledging_cycles
 from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
-from solidarity.platform.errors import Conflict, NotPermitted, TransitionNotAllowed, ValidationFailed
+from solidarity.platform.errors import Conflict, DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from solidarity.platform.workflow import apply_transition, check_version, lock, require_reason, save_audited
 
 # Bounds that no real pledge reaches: they catch a typo of three zeros before it is recorded.
@@ -105,6 +107,65 @@ def _require_pledging(cycle: SolidarityCycle) -> None:
         )
 
 
+def _require_revisable(pledge: Pledge) -> None:
+    # A pledge changes while it is the state's offer: once recorded by the Council act it is binding.
+    if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
+        raise TransitionNotAllowed(
+            f"A {pledge.get_status_display().lower()} pledge cannot be changed.", code="pledge_not_editable"
+        )
+
+
+def may_record_pledges(user) -> bool:
+    """Whether ``user`` records pledges at all: an official acting for a Member State."""
+    return user.has_perm("pledges.add_pledge") and bool(user.member_state_id)
+
+
+def pledging_state(actor, code: str | None) -> MemberState:
+    """The state ``actor`` records a new pledge for: ``code`` (in either case), their own when none is given.
+    NotPermitted for another state's code or an unknown one."""
+    code = code or actor.member_state_id
+    state = MemberState.objects.filter(code=str(code).upper()).first()
+    if state is None or not actor.has_perm("pledges.change_pledge", Pledge(member_state=state)):
+        raise NotPermitted(f"You record pledges for {actor.member_state.name}, not for {code}.")
+    return state
+
+
+def open_pledging_cycle() -> SolidarityCycle:
+    """The newest cycle in its pledging exercise; Conflict when none is open.
+
+    AMMR Art. 13: pledges are made in the pledging exercise that follows the Commission's proposal.
+    """
+    cycle = pledging_cycles().first()
+    if cycle is None:
+        current = SolidarityCycle.objects.current()
+        stage = f" (the {current.year} cycle is {current.get_status_display().lower()})" if current else ""
+        raise Conflict(f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open.")
+    return cycle
+
+
+def pledge_change_blocker(pledge: Pledge, actor) -> DomainError | None:
+    """Why ``actor`` cannot change ``pledge`` now (revise it or move it), in the words of the refusal the
+    services would give; None when nothing stands in the way. A page asks before it offers a form."""
+    if not actor.has_perm("pledges.change_pledge", pledge):
+        return NotPermitted(f"Only an official of {pledge.member_state.name} changes its pledges.")
+    try:
+        _require_pledging(pledge.cycle)
+        _require_revisable(pledge)
+    except DomainError as error:
+        return error
+    return None
+
+
+def unsaved_pledge(*, cycle, member_state, kind: str, quantity, amount_eur, description: str, earmark=None) -> Pledge:
+    """The pledge these values make, its measure read and checked (``clean_pledge_measure``), not saved: what a
+    preview shows."""
+    pledge = Pledge(cycle=cycle, member_state=member_state, kind=kind, earmark=earmark)
+    measure = clean_pledge_measure(kind=kind, quantity=quantity, amount_eur=amount_eur, description=description)
+    for name, value in measure.items():
+        setattr(pledge, name, value)
+    return pledge
+
+
 def pledge_create(
     *,
     cycle: SolidarityCycle,
@@ -160,10 +221,7 @@ def pledge_update(*, pledge: Pledge, changes: dict, expected_version, actor, rea
         check_version(locked, expected_version)
         reason = require_reason(reason)
         _require_pledging(locked.cycle)
-        if locked.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
-            raise TransitionNotAllowed(
-                f"A {locked.get_status_display().lower()} pledge cannot be changed.", code="pledge_not_editable"
-            )
+        _require_revisable(locked)
         measure = clean_pledge_measure(
             kind=locked.kind,
             quantity=changes.get("quantity", locked.quantity),
@@ -198,6 +256,14 @@ def pledge_transition(*, pledge: Pledge, transition: str, actor, reason: str, ex
             reason=reason,
         )
     return locked
+
+
+def pledge_create_and_submit(**fields) -> Pledge:
+    """``pledge_create`` and its submission in one step: a pledge that cannot be submitted is not left behind
+    as a draft."""
+    with transaction.atomic():
+        pledge = pledge_create(**fields)
+        return pledge_transition(pledge=pledge, transition="submit", actor=fields["actor"], reason=fields["reason"])
 
 
 def pledges_record_for_adoption(*, cycle, actor, reason: str) -> tuple[int, list[Pledge]]:

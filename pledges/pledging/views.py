@@ -1,29 +1,24 @@
 """Pages of officials' pledges: the list (with its exports), the pledge form with a preview, the pledge
 itself with its history and workflow buttons, and the edit form.
 
-Every write goes through ``pledges.services``; a refusal from a service is shown in words on the page, with
+Every write goes through ``pledges.pledging.services``; a refusal from a service is shown in words on the page, with
 the status the API would give (403, 409, 412).
 """
-
-import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pledges.pledging import services
-from pledges.pledging.forms import PledgeCreateForm, PledgeEditForm, PledgePageFilter, PledgeTransitionForm
-from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
-from pledges.pledging.selectors import pledge_history, pledge_list
-from solidarity.domain.fairshare import FairShareError
-from solidarity.domain.models import MemberState, SolidarityCycle
-from solidarity.domain.selectors import FairShareRow, fair_share_table
+from pledges.pledging.filters import PledgeFilter
+from pledges.pledging.forms import PledgeCreateForm, PledgeEditForm, PledgeFilterForm, PledgeTransitionForm
+from pledges.pledging.models import Pledge, PledgeKind
+from pledges.pledging.selectors import pledge_history, pledge_list, pledge_preview
 from solidarity.platform import exports
-from solidarity.platform.errors import Conflict, DomainError, NotPermitted, StaleVersion, TransitionNotAllowed
+from solidarity.platform.errors import Conflict, DomainError, NotPermitted, StaleVersion
 
 PAGE_SIZE = 25
 
@@ -40,20 +35,6 @@ def _visible_pledge(user, pk: int) -> Pledge:
     if pledge is None:
         raise Http404("No pledge with this number is shared with you.")
     return pledge
-
-
-def _change_blocker(pledge: Pledge, user) -> DomainError | None:
-    """Why ``user`` cannot change ``pledge`` now, as the services would say it; None when they could."""
-    if not user.has_perm("pledges.change_pledge", pledge):
-        return NotPermitted(f"Only an official of {pledge.member_state.name} changes its pledges.")
-    try:
-        # The services' own check, so the page gives the very words of the 409 the API would.
-        services._require_pledging(pledge.cycle)
-    except Conflict as error:
-        return error
-    if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
-        return TransitionNotAllowed(f"A {pledge.get_status_display().lower()} pledge cannot be changed.")
-    return None
 
 
 # List -----------------------------------------------------------------------------------------------------
@@ -103,7 +84,7 @@ def pledge_list_page(request):
     if export_format and export_format not in exports.FORMATS:
         return HttpResponseBadRequest(f"Unknown format {export_format!r}: use csv or xlsx.")
     queryset = pledge_list(request.user).order_by("-cycle__year", "member_state__protocol_order", "kind", "pk")
-    filterset = PledgePageFilter(request.GET, queryset=queryset)
+    filterset = PledgeFilter(request.GET, queryset=queryset, request=request, form_class=PledgeFilterForm)
     pledges = filterset.qs
     if export_format and filterset.is_valid():
         return exports.export_response(
@@ -114,8 +95,8 @@ def pledge_list_page(request):
         "form": filterset.form,
         "page_obj": page,
         "pledges": page.object_list,
-        "may_create": request.user.has_perm("pledges.add_pledge") and bool(request.user.member_state_id),
-        "filters_active": filterset.active if filterset.is_valid() else True,
+        "may_create": services.may_record_pledges(request.user),
+        "filters_active": any(filterset.form.cleaned_data.values()) if filterset.is_valid() else True,
     }
     return render(request, "pledges/list.html", context, status=200 if filterset.is_valid() else 400)
 
@@ -123,113 +104,76 @@ def pledge_list_page(request):
 # Create ---------------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Preview:
-    """What a pledge would add before it is saved: its relocation equivalent and the state's coverage."""
-
-    pledge: Pledge
-    row: FairShareRow | None
-    after: FairShareRow | None
-    key_error: str = ""
+def _create_page(request, form, state, *, status=200, preview=None):
+    context = {"form": form, "member_state": state, "preview": preview}
+    return render(request, "pledges/create.html", context, status=status)
 
 
-def _preview(pledge: Pledge, viewer) -> Preview:
-    """Coverage of the state's fair share now and once this pledge is submitted (it counts from then on)."""
+def _preview_page(request, form, state):
+    """What the pledge would add, saving nothing; a measure the services refuse is shown on its field."""
+    values = form.cleaned_data
     try:
-        rows = fair_share_table(pledge.cycle, viewer=viewer)
-    except FairShareError as error:
-        return Preview(pledge=pledge, row=None, after=None, key_error=str(error))
-    row = next((r for r in rows if r.member_state.code == pledge.member_state_id), None)
-    after = None
-    if row is not None:
-        # The row computes its own coverage: give it the pledged total with this pledge added.
-        after = dataclasses.replace(
-            row, pledged_relocation_equivalent=row.pledged_relocation_equivalent + pledge.relocation_equivalent
+        draft = services.unsaved_pledge(
+            cycle=values["cycle"],
+            member_state=state,
+            kind=values["kind"],
+            quantity=values["quantity"],
+            amount_eur=values["amount_eur"],
+            description=values["description"],
+            earmark=values["earmark"],
         )
-    return Preview(pledge=pledge, row=row, after=after)
+    except DomainError as error:
+        form.add_domain_error(error)
+        return _create_page(request, form, state, status=400)
+    return _create_page(request, form, state, preview=pledge_preview(draft, viewer=request.user))
 
 
-def _create_context(form, **extra) -> dict:
-    return {"form": form, **extra}
+def _save_page(request, form, state):
+    """Save the pledge as a draft, or save and submit it; a refusal is shown on the form, or on its own page."""
+    record = services.pledge_create_and_submit if form.action == form.SUBMIT else services.pledge_create
+    try:
+        pledge = record(
+            cycle=form.cleaned_data["cycle"],
+            kind=form.cleaned_data["kind"],
+            member_state=state,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            **form.measure_values(),
+        )
+    except NotPermitted as error:
+        return _refused(request, error, title="You may not record this pledge")
+    except DomainError as error:
+        form.add_domain_error(error)
+        return _create_page(request, form, state, status=error.status)
+    done = "recorded and submitted" if form.action == form.SUBMIT else "saved as a draft"
+    messages.success(request, f"Pledge {pledge.pk} ({pledge.get_kind_display().lower()}) {done}.")
+    return redirect("pledges:detail", pk=pledge.pk)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def pledge_create_page(request):
-    user = request.user
-    data = request.POST if request.method == "POST" else None
-    state_code = (request.POST or request.GET).get("member_state") or user.member_state_id
-    if not user.has_perm("pledges.add_pledge") or not user.member_state_id:
-        return _refused(
-            request,
-            NotPermitted("Only an official of a Member State records pledges."),
-            title="You may not record pledges",
-        )
-    state = MemberState.objects.filter(code=str(state_code).upper()).first()
-    if state is None or not user.has_perm("pledges.change_pledge", Pledge(member_state=state)):
-        return _refused(
-            request,
-            NotPermitted(f"You record pledges for {user.member_state.name}, not for {state_code}."),
-            title="You may not record this pledge",
-        )
-    form = PledgeCreateForm(data, member_state_id=user.member_state_id, initial={"member_state": state.code})
-    open_cycle = form.fields["cycle"].queryset.first()
-    if open_cycle is None:
-        # AMMR Art. 13: pledges are made in the pledging exercise that follows the Commission's proposal.
-        current = SolidarityCycle.objects.current()
-        stage = f" (the {current.year} cycle is {current.get_status_display().lower()})" if current else ""
-        return _refused(
-            request,
-            Conflict(f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open."),
-            title="Pledging is not open",
-        )
-    if data is None:
-        form.initial["cycle"] = request.GET.get("cycle") or open_cycle.year
-        return render(request, "pledges/create.html", _create_context(form, member_state=state))
-    if not form.is_valid():
-        return render(request, "pledges/create.html", _create_context(form, member_state=state), status=400)
-
-    values = form.cleaned_data
-    if form.action == form.PREVIEW:
-        try:
-            measure = services.clean_pledge_measure(
-                kind=values["kind"],
-                quantity=values["quantity"],
-                amount_eur=values["amount_eur"],
-                description=values["description"],
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-            return render(request, "pledges/create.html", _create_context(form, member_state=state), status=400)
-        draft = Pledge(cycle=values["cycle"], member_state=state, kind=values["kind"], earmark=values["earmark"])
-        draft.quantity, draft.amount_eur = measure["quantity"], measure["amount_eur"]
-        return render(
-            request, "pledges/create.html", _create_context(form, member_state=state, preview=_preview(draft, user))
-        )
-
+    """The pledge form of the user's delegation: preview, save as a draft, or save and submit."""
+    if not services.may_record_pledges(request.user):
+        error = NotPermitted("Only an official of a Member State records pledges.")
+        return _refused(request, error, title="You may not record pledges")
     try:
-        # Save and submit is one step: a pledge that cannot be submitted is not left behind as a draft.
-        with transaction.atomic():
-            pledge = services.pledge_create(
-                cycle=values["cycle"],
-                kind=values["kind"],
-                member_state=state,
-                actor=user,
-                reason=values["reason"],
-                **form.measure_values(),
-            )
-            if form.action == form.SUBMIT:
-                pledge = services.pledge_transition(
-                    pledge=pledge, transition="submit", actor=user, reason=values["reason"]
-                )
+        state = services.pledging_state(request.user, (request.POST or request.GET).get("member_state"))
+        open_cycle = services.open_pledging_cycle()
     except NotPermitted as error:
         return _refused(request, error, title="You may not record this pledge")
-    except DomainError as error:
-        form.add_domain_error(error)
-        return render(request, "pledges/create.html", _create_context(form, member_state=state), status=error.status)
-    done = "recorded and submitted" if form.action == form.SUBMIT else "saved as a draft"
-    messages.success(request, f"Pledge {pledge.pk} ({pledge.get_kind_display().lower()}) {done}.")
-    return redirect("pledges:detail", pk=pledge.pk)
+    except Conflict as error:
+        return _refused(request, error, title="Pledging is not open")
+    data = request.POST if request.method == "POST" else None
+    form = PledgeCreateForm(data, member_state_id=request.user.member_state_id, initial={"member_state": state.code})
+    if data is None:
+        form.initial["cycle"] = request.GET.get("cycle") or open_cycle.year
+        return _create_page(request, form, state)
+    if not form.is_valid():
+        return _create_page(request, form, state, status=400)
+    if form.action == form.PREVIEW:
+        return _preview_page(request, form, state)
+    return _save_page(request, form, state)
 
 
 # Detail and transitions -----------------------------------------------------------------------------------
@@ -242,7 +186,7 @@ def _history_page(request) -> int:
 
 def _detail_context(request, pledge: Pledge, *, failed: PledgeTransitionForm | None = None, error=None) -> dict:
     user = request.user
-    blocker = _change_blocker(pledge, user)
+    blocker = services.pledge_change_blocker(pledge, user)
     forms = []
     if blocker is None:
         available = {t.name for t in pledge.get_available_user_status_transitions(user)}
@@ -281,7 +225,7 @@ def pledge_detail_page(request, pk: int):
 def pledge_transition_page(request, pk: int):
     """Submit, reopen or withdraw; a refusal shows the pledge again with the reason, and the status it has."""
     pledge = _visible_pledge(request.user, pk)
-    blocker = _change_blocker(pledge, request.user)
+    blocker = services.pledge_change_blocker(pledge, request.user)
     if blocker is not None:
         return render(
             request, "pledges/detail.html", _detail_context(request, pledge, error=blocker), status=blocker.status
@@ -338,7 +282,7 @@ def _stored_values(pledge: Pledge) -> list[tuple[str, object]]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def pledge_edit_page(request, pk: int):
     pledge = _visible_pledge(request.user, pk)
-    blocker = _change_blocker(pledge, request.user)
+    blocker = services.pledge_change_blocker(pledge, request.user)
     if blocker is not None:
         return _refused(request, blocker, title="This pledge cannot be changed", pledge=pledge)
     if request.method != "POST":

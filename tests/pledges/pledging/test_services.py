@@ -1,19 +1,12 @@
+"""The services of pledges and of their deductions (``pledges.pledging.services``): record, revise and move a
+pledge, the Council act's adoption, and deduction requests with their decision."""
+
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
-from pledges.implementation.models import Activation, ActivationStatus, Fulfilment
-from pledges.implementation.selectors import offset_eligibility
-from pledges.implementation.services import (
-    activation_propose,
-    activation_transition,
-    fulfilment_record,
-    offset_answer,
-    offset_request,
-)
 from pledges.pledging.models import DeductionRequest, Pledge, PledgeStatus
 from pledges.pledging.services import (
     deduction_decide,
@@ -34,16 +27,8 @@ REASON = "Agreed in the delegation"
 
 
 @pytest.fixture
-def pledging_cycle(cycle_with_figures):
-    cycle_with_figures.__class__.objects.filter(pk=cycle_with_figures.pk).update(
-        status="pledging", proposal_relocations=30000
-    )
-    cycle_with_figures.refresh_from_db()
-    return cycle_with_figures
-
-
-@pytest.fixture
-def applied_cycle(cycle_with_figures):
+def cycle_in_application(cycle_with_figures):
+    """The 2026 cycle with the shipped figures, in application (past its Council act)."""
     cycle_with_figures.__class__.objects.filter(pk=cycle_with_figures.pk).update(status="in_application")
     cycle_with_figures.refresh_from_db()
     return cycle_with_figures
@@ -115,9 +100,9 @@ def test_second_live_pledge_of_the_same_kind_is_refused(pledging_cycle, be_offic
     assert Pledge.objects.count() == 1
 
 
-def test_pledges_are_recorded_only_during_the_pledging_exercise(applied_cycle, be_official):
+def test_pledges_are_recorded_only_during_the_pledging_exercise(cycle_in_application, be_official):
     with pytest.raises(Conflict) as error:
-        financial(applied_cycle, be_official)
+        financial(cycle_in_application, be_official)
     assert error.value.code == "pledging_closed"
 
 
@@ -250,147 +235,6 @@ def test_adoption_is_all_or_nothing(django_db_blocker):
     assert first.history.count() == 1
 
 
-# Activations and fulfilment -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def recorded_relocation(applied_cycle):
-    return PledgeFactory(cycle=applied_cycle, kind="relocation", quantity=100, status="recorded")
-
-
-def test_coordinator_activates_part_of_a_recorded_pledge(recorded_relocation, coordinator):
-    activation = activation_propose(
-        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
-    )
-    recorded_relocation.refresh_from_db()
-    assert (activation.status, activation.amount, recorded_relocation.activated) == (
-        "proposed",
-        Decimal(40),
-        Decimal(40),
-    )
-
-
-def test_activations_never_exceed_the_pledge(recorded_relocation, coordinator):
-    activation_propose(
-        pledge=recorded_relocation, benefitting_state=state("IT"), amount=70, actor=coordinator, reason=REASON
-    )
-    with pytest.raises(Conflict) as error:
-        activation_propose(
-            pledge=recorded_relocation, benefitting_state=state("EL"), amount=31, actor=coordinator, reason=REASON
-        )
-    assert error.value.code == "exceeds_pledge"
-    assert error.value.extra == {"remaining": "30.00"}
-    assert Activation.objects.count() == 1
-
-
-def test_the_database_refuses_activations_beyond_the_pledge(recorded_relocation):
-    from django.db import IntegrityError
-
-    Pledge.objects.filter(pk=recorded_relocation.pk).update(activated=100)
-    with pytest.raises(IntegrityError):
-        Pledge.objects.filter(pk=recorded_relocation.pk).update(activated=101)
-
-
-def test_only_the_coordinator_activates_and_only_recorded_pledges(applied_cycle, recorded_relocation, be_official):
-    with pytest.raises(NotPermitted):
-        activation_propose(
-            pledge=recorded_relocation, benefitting_state=state("IT"), amount=1, actor=be_official, reason=REASON
-        )
-    coordinator = UserFactory(roles=["coordinator"])
-    draft = PledgeFactory(cycle=applied_cycle, member_state=state("NL"), status="draft")
-    with pytest.raises(Conflict):
-        activation_propose(pledge=draft, benefitting_state=state("IT"), amount=1, actor=coordinator, reason=REASON)
-    with pytest.raises(ValidationFailed):
-        activation_propose(
-            pledge=recorded_relocation, benefitting_state=state("BE"), amount=1, actor=coordinator, reason=REASON
-        )
-
-
-def test_contributing_state_accepts_and_fulfils(recorded_relocation, coordinator, be_official):
-    activation = activation_propose(
-        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
-    )
-    activation = activation_transition(activation=activation, transition="accept", actor=be_official, reason=REASON)
-    assert activation.status == ActivationStatus.ACCEPTED
-    today = datetime.date.today()
-    fulfilment_record(
-        activation=activation,
-        date=today,
-        amount=25,
-        evidence_reference="Transfer T-1",
-        actor=be_official,
-        reason=REASON,
-    )
-    with pytest.raises(Conflict) as error:
-        fulfilment_record(
-            activation=activation, date=today, amount=16, evidence_reference="T-2", actor=be_official, reason=REASON
-        )
-    assert error.value.code == "exceeds_activation"
-    fulfilment_record(
-        activation=activation, date=today, amount=15, evidence_reference="T-2", actor=be_official, reason=REASON
-    )
-    activation.refresh_from_db()
-    assert (activation.status, activation.fulfilled) == ("fulfilled", Decimal(40))
-    assert Fulfilment.objects.count() == 2
-
-
-def test_another_state_cannot_answer_or_fulfil(recorded_relocation, coordinator, nl_official):
-    activation = activation_propose(
-        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
-    )
-    with pytest.raises(NotPermitted):
-        activation_transition(activation=activation, transition="accept", actor=nl_official, reason=REASON)
-    activation.refresh_from_db()
-    assert activation.status == "proposed"
-
-
-def test_decline_frees_the_pledge_and_keeps_its_ground(recorded_relocation, coordinator, be_official):
-    activation = activation_propose(
-        pledge=recorded_relocation, benefitting_state=state("IT"), amount=40, actor=coordinator, reason=REASON
-    )
-    with pytest.raises(ValidationFailed):
-        activation_transition(activation=activation, transition="decline", actor=be_official, reason=REASON)
-    activation = activation_transition(
-        activation=activation, transition="decline", actor=be_official, reason=REASON, decline_ground="other"
-    )
-    recorded_relocation.refresh_from_db()
-    assert (activation.status, activation.decline_ground, recorded_relocation.activated) == (
-        "declined",
-        "other",
-        Decimal(0),
-    )
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.postgresql("concurrent writers wait on row locks (SELECT ... FOR UPDATE), which SQLite lacks")
-def test_activation_cap_holds_under_concurrent_requests():
-    cycle = CycleFactory(year=2026, status="in_application")
-    pledge = PledgeFactory(cycle=cycle, kind="relocation", quantity=100, status="recorded")
-    coordinator = UserFactory(roles=["coordinator"])
-    outcomes = []
-
-    def propose():
-        try:
-            activation_propose(
-                pledge=pledge, benefitting_state=state("IT"), amount=30, actor=coordinator, reason=REASON
-            )
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=propose) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["conflict"] * 3 + ["ok"] * 3
-    pledge.refresh_from_db()
-    assert pledge.activated == Decimal(90)
-    assert sum(a.amount for a in Activation.objects.all()) == Decimal(90)
-
-
 # Deductions -----------------------------------------------------------------------------------------
 
 
@@ -441,50 +285,3 @@ def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coor
     assert (row.fair_share.relocations, row.fair_share.obligation_relocations) == (649, 487)
     assert row.fair_share.obligation_financial_eur == Decimal("9725625.00")  # 75 % of 12 967 500
     assert DeductionRequest.objects.get().status == "granted_partial"
-
-
-# Offsets --------------------------------------------------------------------------------------------
-
-
-def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator):
-    it_official = UserFactory(member_state=state("IT"), roles=["official"])
-    with pytest.raises(Conflict) as error:
-        offset_request(
-            cycle=pledging_cycle,
-            benefitting_state=state("IT"),
-            contributing_state=state("FR"),
-            applications_requested=100,
-            actor=it_official,
-            reason=REASON,
-        )
-    assert error.value.code == "offsets_not_open"
-    PledgeFactory(cycle=pledging_cycle, member_state=state("DE"), kind="relocation", quantity=15000, status="submitted")
-    assert offset_eligibility(pledging_cycle).collective_percent == Decimal("50.00")
-    offset = offset_request(
-        cycle=pledging_cycle,
-        benefitting_state=state("IT"),
-        contributing_state=state("FR"),
-        applications_requested=100,
-        actor=it_official,
-        reason=REASON,
-        requested_on=datetime.date(2026, 7, 1),
-    )
-    assert offset.answer_deadline == datetime.date(2026, 7, 31)
-    fr_official = UserFactory(member_state=state("FR"), roles=["official"])
-    with pytest.raises(ValidationFailed):
-        offset_answer(
-            offset=offset, transition="accept_partially", applications_accepted=100, actor=fr_official, reason=REASON
-        )
-    offset = offset_answer(
-        offset=offset, transition="accept_partially", applications_accepted=60, actor=fr_official, reason=REASON
-    )
-    assert (offset.status, offset.applications_accepted) == ("partially_accepted", 60)
-
-
-def test_a_state_that_pledged_half_its_fair_share_in_relocations_may_take_offsets(pledging_cycle):
-    # FR's fair share: 16.0353 % of 21 000 = 3 367.4 -> 3 368; half is 1 684.
-    PledgeFactory(cycle=pledging_cycle, member_state=state("FR"), kind="relocation", quantity=1684, status="submitted")
-    eligibility = offset_eligibility(pledging_cycle, contributing_state=state("FR"))
-    assert not eligibility.collective_threshold_met
-    assert eligibility.contributing_state_threshold_met
-    assert eligibility.contributing_state_percent == Decimal("50.00")

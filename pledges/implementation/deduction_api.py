@@ -1,0 +1,175 @@
+"""The /api/v1/deduction-requests/ endpoints: a state's request to deduct its contributions (AMMR Arts 61-62),
+and the coordinator's record of the Commission's assessment and the Council's decision.
+
+Writes go through ``pledges.pledging.services``, reads through ``pledges.pledging.selectors.deductions_visible_to``.
+"""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+
+from pledges.implementation import filters
+from pledges.pledging.api import (
+    CREATE_ERRORS,
+    ID,
+    LIST_ERRORS,
+    NOT_IN_SCOPE,
+    READ_ERRORS,
+    TRANSITION_ERRORS,
+    DecimalStringField,
+    ReasonField,
+    _cycle,
+    _ScopedViewSet,
+    _state,
+    _transition_response,
+)
+from pledges.pledging.models import DeductionRequest
+from pledges.pledging.selectors import deductions_visible_to
+from pledges.pledging.services import deduction_decide, deduction_request
+from solidarity.platform.api import (
+    ETAG,
+    ServiceCreateMixin,
+    TransitionActionMixin,
+    TransitionRequestSerializer,
+    VersionedRetrieveMixin,
+    error_responses,
+    request_example,
+)
+
+
+class DeductionRequestSerializer(serializers.ModelSerializer):
+    cycle = _cycle()
+    member_state = _state("The requesting state's code; defaults to your own delegation.", required=False)
+    requested_percent = DecimalStringField(
+        places=4,
+        required=False,
+        allow_null=True,
+        help_text="For a partial deduction: percent of the contribution, 0 to 100.",
+    )
+    granted_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=4, read_only=True, allow_null=True, help_text="As decided by the Council."
+    )
+    reason = ReasonField()
+
+    class Meta:
+        model = DeductionRequest
+        fields = [
+            "id",
+            "cycle",
+            "member_state",
+            "article",
+            "scope",
+            "requested_percent",
+            "granted_percent",
+            "grounds",
+            "council_act_reference",
+            "status",
+            "version",
+            "illustrative",
+            "created_at",
+            "reason",
+        ]
+        read_only_fields = ["council_act_reference", "status", "version", "illustrative", "created_at"]
+        validators = []
+
+
+class DeductionTransitionSerializer(TransitionRequestSerializer):
+    transition = serializers.CharField(help_text=f"One of: {', '.join(DeductionRequest.TRANSITIONS)}.")
+    granted_percent = DecimalStringField(
+        places=4, required=False, allow_null=True, help_text="For `grant_partial`: the part granted, in percent."
+    )
+    council_act_reference = serializers.CharField(
+        required=False, allow_blank=True, help_text="For `grant_full` / `grant_partial`: the Council implementing act."
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List deduction requests",
+        description=(
+            "Requests to deduct a state's contributions (AMMR Arts 61-62). Officials see their own state's; "
+            "granted deductions are in a Council act and public. " + NOT_IN_SCOPE
+        ),
+        responses={200: DeductionRequestSerializer(many=True), **error_responses(*LIST_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="One deduction request",
+        responses={200: DeductionRequestSerializer, **error_responses(*READ_ERRORS)},
+        parameters=[ID, ETAG],
+    ),
+    create=extend_schema(
+        summary="Request a deduction (officials, for their own state)",
+        description=(
+            "Art. 61 needs a designation as under migratory pressure, Art. 62 one as facing a significant "
+            "migratory situation (400 `not_designated`). `full` is 100 %; `partial` needs `requested_percent` "
+            "between 0 and 100. 409 `deduction_open` while another request of the state is open."
+        ),
+        responses={201: DeductionRequestSerializer, **error_responses(*CREATE_ERRORS)},
+        parameters=[ETAG],
+        examples=[
+            request_example(
+                "Half of the contribution (Art. 61)",
+                {
+                    "cycle": 2027,
+                    "article": "61",
+                    "scope": "partial",
+                    "requested_percent": "50",
+                    "grounds": "Under migratory pressure; the pool is not used",
+                    "reason": "Request to the Commission",
+                },
+            )
+        ],
+    ),
+    transition=extend_schema(
+        summary="Assess, grant or refuse a deduction (coordinator)",
+        description=(
+            "`requested -assess-> under_assessment`; from either, `grant_full`, `grant_partial` (with "
+            "`granted_percent`) or `refuse`. Granting needs the `council_act_reference` of the Council "
+            "implementing act (Art. 62(4)); 409 `deduction_already_granted` for a second grant in the cycle."
+        ),
+        request=DeductionTransitionSerializer,
+        responses={200: DeductionRequestSerializer, **error_responses(*TRANSITION_ERRORS)},
+        parameters=[ID, ETAG],
+        examples=[
+            request_example("Assess", {"transition": "assess", "reason": "Commission assessment opened"}),
+            request_example(
+                "Grant in part",
+                {
+                    "transition": "grant_partial",
+                    "granted_percent": "40",
+                    "council_act_reference": "Council Implementing Decision (EU) 2027/0002",
+                    "reason": "Council decision (Art. 62(4))",
+                },
+            ),
+        ],
+    ),
+)
+class DeductionRequestViewSet(
+    VersionedRetrieveMixin,
+    ServiceCreateMixin,
+    TransitionActionMixin,
+    mixins.ListModelMixin,
+    _ScopedViewSet,
+):
+    queryset = DeductionRequest.objects.none()
+    serializer_class = DeductionRequestSerializer
+    # Who may request is decided by the service against the state asked for: no collection-level rule fits.
+    action_permissions = {"transition": "pledges.decide_deduction"}
+    filterset_class = filters.DeductionRequestFilter
+    transition_serializer_class = DeductionTransitionSerializer
+
+    def visible_rows(self, user):
+        return deductions_visible_to(user)
+
+    def perform_service_create(self, fields, *, actor, reason):
+        return deduction_request(actor=actor, reason=reason, **fields)
+
+    def perform_transition(self, instance, *, data, actor):
+        deduction = deduction_decide(
+            deduction=instance,
+            transition=data["transition"],
+            actor=actor,
+            reason=data["reason"],
+            granted_percent=data.get("granted_percent"),
+            council_act_reference=data.get("council_act_reference") or "",
+        )
+        return _transition_response(DeductionRequestSerializer, deduction)
