@@ -142,6 +142,18 @@ ONE_HOME = [
     ("fair share", r"def compute_fair_shares|weight_population\s*\*", {"solidarity/domain/fairshare.py"}),
     # AMMR Art. 66: the states in the key (MemberState.counted_in_key, MemberStateQuerySet.in_key).
     ("states in the key", r"\.bound_by_solidarity\b|bound_by_solidarity=True\)", {"solidarity/domain/models.py"}),
+    # AMMR Arts 61(4), 62(4): a granted deduction (GRANTED_DEDUCTION_STATUSES, DeductionRequestQuerySet).
+    (
+        "granted deductions",
+        r"granted_full.{0,4}[\"'],\s*[\"']granted_partial|GRANTED_FULL,\s*DeductionStatus",
+        {"pledges/pledging/models.py"},
+    ),
+    # The one reader of numbers sent by people and tools (solidarity.platform.numbers).
+    (
+        "reading numbers",
+        r"def _?(whole_persons|euros)\(|def read_(decimal|whole|euros)\(",
+        {"solidarity/platform/numbers.py"},
+    ),
     # Domain errors are chosen by their code, never by the words of a message.
     ("errors by code", r"in\s+str\((error|exc|e)\)|\"already exists\"\s+in", set()),
 ]

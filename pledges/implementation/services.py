@@ -11,9 +11,9 @@ from compliance.services import require_confirmed_finding
 from pledges.implementation.models import Activation, ActivationStatus, DeclineGround, Fulfilment, ResponsibilityOffset
 from pledges.implementation.selectors import is_activatable, left_to_activate, offset_eligibility
 from pledges.pledging.models import Pledge, PledgeKind
-from pledges.pledging.services import _euros, _whole_persons
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.numbers import read_euros, read_whole
 from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited
 
 OFFSET_ANSWER_DAYS = 30  # AMMR Art. 69: the requested state answers within 30 days
@@ -21,9 +21,9 @@ OFFSET_ANSWER_DAYS = 30  # AMMR Art. 69: the requested state answers within 30 d
 
 def _pledge_unit_amount(pledge: Pledge, value, *, field: str = "amount") -> Decimal:
     if pledge.kind == PledgeKind.RELOCATION:
-        amount = Decimal(_whole_persons(value, field=field))
+        amount = Decimal(read_whole(value, field=field))
     else:
-        amount = _euros(value, field=field)
+        amount = read_euros(value, field=field)
     if amount <= 0:
         raise ValidationFailed("The amount must be above zero.", code="not_positive", field=field)
     return amount
@@ -167,7 +167,7 @@ def offset_request(
         raise NotPermitted("Only an official of the benefitting state, or the coordinator, requests offsets.")
     if benefitting_state.pk == contributing_state.pk:
         raise ValidationFailed("The two states must differ.", code="offset_self", field="contributing_state")
-    count = _whole_persons(applications_requested, field="applications_requested")
+    count = read_whole(applications_requested, field="applications_requested")
     if count <= 0:
         raise ValidationFailed("Request at least one application.", code="not_positive", field="applications_requested")
     eligibility = offset_eligibility(cycle, contributing_state=contributing_state)
@@ -192,7 +192,7 @@ def offset_answer(
                 raise ValidationFailed(
                     "Give how many applications are accepted.", code="required", field="applications_accepted"
                 )
-            accepted = _whole_persons(applications_accepted, field="applications_accepted")
+            accepted = read_whole(applications_accepted, field="applications_accepted")
             if not 0 < accepted < locked.applications_requested:
                 raise ValidationFailed(
                     f"A partial acceptance lies between 1 and {locked.applications_requested - 1}.",

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic, Visibility
-from pledges.pledging.services import _decimal
 from solidarity.domain.models import SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.numbers import read_decimal
 from solidarity.platform.workflow import check_version, lock, require_reason, save_audited, validate
 
 MEETING_FIELDS = ("level", "date", "title", "location", "documents")
@@ -159,7 +159,7 @@ def _clean_position(position: Position) -> None:
     if position.date is None:
         raise ValidationFailed("Give the date of the position, or its meeting.", code="required", field="date")
     if position.proposed_value is not None:
-        position.proposed_value = _decimal(position.proposed_value, field="proposed_value")
+        position.proposed_value = read_decimal(position.proposed_value, field="proposed_value")
         if abs(position.proposed_value) >= Decimal("1e14"):
             raise ValidationFailed("The proposed value is too large.", code="too_large", field="proposed_value")
 

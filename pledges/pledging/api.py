@@ -1,7 +1,7 @@
-"""The /api/v1/ endpoints of pledges and what hangs on them: activations, fulfilments, deductions, offsets.
+"""The /api/v1/ endpoints of pledges, and the fields and viewset base the implementation's endpoints share.
 
-Every write goes through ``pledges.services`` and every read through ``pledges.selectors``; the viewsets
-only check the shape of the input, ask ``rules`` and serialize. Persons, euros and percentages are handed
+Every write goes through ``pledges.pledging.services`` and every read through ``pledges.pledging.selectors``;
+the viewsets only check the shape of the input, ask ``rules`` and serialize. Persons, euros and percentages are handed
 to the services as sent: they are the one place that reads them (``clean_pledge_measure`` and friends), so
 the API, the pages and the admin refuse the same input with the same code and words.
 """

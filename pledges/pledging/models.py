@@ -237,9 +237,22 @@ class DeductionStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
+# A granted deduction is decided by a Council implementing act (AMMR Arts 61(4), 62(4)), and so public: the
+# one definition, for the queryset, the instance and the rules.
+GRANTED_DEDUCTION_STATUSES = (DeductionStatus.GRANTED_FULL, DeductionStatus.GRANTED_PARTIAL)
+
+
 class DeductionRequestQuerySet(models.QuerySet):
     def granted(self):
-        return self.filter(status__in=[DeductionStatus.GRANTED_FULL, DeductionStatus.GRANTED_PARTIAL])
+        return self.filter(status__in=GRANTED_DEDUCTION_STATUSES)
+
+    def visible_to(self, user):
+        """Every request for the coordinator and auditors; else the state's own and the granted ones."""
+        if reads_every_delegation(user):
+            return self
+        own_state = delegation_of(user)
+        granted = Q(status__in=GRANTED_DEDUCTION_STATUSES)
+        return self.filter(granted | Q(member_state_id=own_state)) if own_state else self.filter(granted)
 
 
 class DeductionRequest(FSMModelMixin, models.Model):
@@ -280,7 +293,7 @@ class DeductionRequest(FSMModelMixin, models.Model):
             # One granted deduction per state and cycle: two could add up beyond the whole contribution.
             models.UniqueConstraint(
                 fields=["cycle", "member_state"],
-                condition=Q(status__in=["granted_full", "granted_partial"]),
+                condition=Q(status__in=GRANTED_DEDUCTION_STATUSES),
                 name="one_granted_deduction_per_state_and_cycle",
             ),
         ]
@@ -326,6 +339,10 @@ class DeductionRequest(FSMModelMixin, models.Model):
         self.granted_percent = None
 
     TRANSITIONS = ("assess", "grant_full", "grant_partial", "refuse")
+
+    @property
+    def is_granted(self) -> bool:
+        return self.status in GRANTED_DEDUCTION_STATUSES
 
     @property
     def effective_percent(self) -> Decimal:

@@ -36,7 +36,7 @@ rules.add_perm("pledges.decide_deduction", is_coordinator)
 @rules.predicate
 def deduction_is_granted(user, deduction) -> bool:
     # A granted deduction is in a Council implementing act (AMMR Art. 62(4)), and so public.
-    return deduction is not None and deduction.status in ("granted_full", "granted_partial")
+    return deduction is not None and deduction.is_granted
 
 
 rules.add_perm(

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from pledges.pledging.models import DeductionRequest, Pledge, PledgeKind, states_whose_pledges_are_visible
-from solidarity.accounts.rules import is_auditor, is_coordinator
 from solidarity.domain.fairshare import FairShareError
 from solidarity.domain.models import CycleStatus, SolidarityCycle
 from solidarity.domain.selectors import FairShareRow, PledgedTotals, fair_share_table
@@ -72,14 +71,7 @@ def pledge_list(user, queryset=None):
 
 def deductions_visible_to(user, queryset=None):
     queryset = DeductionRequest.objects.all() if queryset is None else queryset
-    queryset = queryset.select_related("cycle", "member_state")
-    if is_coordinator(user) or is_auditor(user):
-        return queryset
-    # Granted deductions are in the Council act, and so public.
-    public = Q(status__in=["granted_full", "granted_partial"])
-    if user.member_state_id:
-        return queryset.filter(public | Q(member_state_id=user.member_state_id))
-    return queryset.filter(public)
+    return queryset.select_related("cycle", "member_state").visible_to(user)
 
 
 def pledging_cycles():

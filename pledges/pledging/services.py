@@ -1,7 +1,7 @@
 """Every write to pledges and to the deductions of them, and the checks that decide whether a write may be
 offered: who records a pledge for which state, in which cycle, and when a pledge can still change."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -9,40 +9,12 @@ from pledges.pledging.models import DeductionRequest, DeductionScope, DeductionS
 from pledges.pledging.selectors import pledging_cycles
 from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from solidarity.platform.numbers import read_decimal, read_euros, read_whole
 from solidarity.platform.workflow import apply_transition, check_version, lock, require_reason, save_audited
 
 # Bounds that no real pledge reaches: they catch a typo of three zeros before it is recorded.
 MAX_RELOCATIONS = 1_000_000
 MAX_EUR = Decimal("100000000000.00")
-CENT = Decimal("0.01")
-
-
-def _decimal(value, *, field: str) -> Decimal:
-    if isinstance(value, float):
-        value = str(value)
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationFailed(f"{value!r} is not a number.", code="not_a_number", field=field) from None
-    if not number.is_finite():
-        raise ValidationFailed("Give a finite number.", code="not_a_number", field=field)
-    return number
-
-
-def _whole_persons(value, *, field: str) -> int:
-    number = _decimal(value, field=field)
-    if number != number.to_integral_value():
-        raise ValidationFailed("Persons are counted in whole numbers.", code="not_whole", field=field)
-    return int(number)
-
-
-def _euros(value, *, field: str) -> Decimal:
-    number = _decimal(value, field=field)
-    if number.adjusted() >= 15:
-        return number  # far beyond any bound: the caller's range check names it
-    if number != number.quantize(CENT):
-        raise ValidationFailed("Euros have at most two decimal places.", code="too_many_decimals", field=field)
-    return number.quantize(CENT)
 
 
 def clean_pledge_measure(*, kind: str, quantity, amount_eur, description: str) -> dict:
@@ -61,7 +33,7 @@ def clean_pledge_measure(*, kind: str, quantity, amount_eur, description: str) -
             )
         if quantity in (None, ""):
             raise ValidationFailed("Give the number of persons to relocate.", code="required", field="quantity")
-        persons = _whole_persons(quantity, field="quantity")
+        persons = read_whole(quantity, field="quantity")
         if persons <= 0:
             raise ValidationFailed("The number of persons must be above zero.", code="not_positive", field="quantity")
         if persons > MAX_RELOCATIONS:
@@ -77,7 +49,7 @@ def clean_pledge_measure(*, kind: str, quantity, amount_eur, description: str) -
         )
     if amount_eur in (None, ""):
         raise ValidationFailed("Give the amount in euros.", code="required", field="amount_eur")
-    euros = _euros(amount_eur, field="amount_eur")
+    euros = read_euros(amount_eur, field="amount_eur")
     if euros <= 0:
         raise ValidationFailed("The amount must be above zero.", code="not_positive", field="amount_eur")
     if euros > MAX_EUR:
@@ -307,7 +279,7 @@ def deduction_request(
             raise ValidationFailed(
                 "Give the part of the contribution to deduct, in percent.", code="required", field="requested_percent"
             )
-        percent = _decimal(requested_percent, field="requested_percent")
+        percent = read_decimal(requested_percent, field="requested_percent")
         if not Decimal(0) < percent < Decimal(100):
             raise ValidationFailed(
                 "A partial deduction lies between 0 and 100 %.", code="out_of_range", field="requested_percent"
@@ -366,7 +338,7 @@ def deduction_decide(
                     raise ValidationFailed(
                         "Give the part granted, in percent.", code="required", field="granted_percent"
                     )
-                percent = _decimal(granted_percent, field="granted_percent")
+                percent = read_decimal(granted_percent, field="granted_percent")
                 if not Decimal(0) < percent < Decimal(100):
                     raise ValidationFailed(
                         "A partial deduction lies between 0 and 100 %.", code="out_of_range", field="granted_percent"

@@ -11,7 +11,7 @@ working figures are its own).
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import rules
 from django.db import transaction
@@ -30,6 +30,7 @@ from solidarity.domain.models import MemberState, RelocationRounding, Scenario, 
 from solidarity.domain.selectors import FairShareRow, cycle_key_figures, fair_share_table
 from solidarity.platform.errors import NotPermitted, ValidationFailed
 from solidarity.platform.history import stamp
+from solidarity.platform.numbers import read_decimal
 from solidarity.platform.workflow import check_version, lock, require_reason, save_audited, update_fields, validate
 
 # --- Who may do what ------------------------------------------------------------------------------------
@@ -264,10 +265,10 @@ def _check_fields(values: Mapping, *, allowed=SCENARIO_FIELDS) -> None:
 
 def _percent(value, *, code: str) -> Decimal:
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        number = None
-    if number is None or not number.is_finite() or not 0 <= number <= 100:
+        number = read_decimal(str(value), field="deductions_percent")
+    except ValidationFailed:
+        number = None  # refused below, with the state it concerns
+    if number is None or not 0 <= number <= 100:
         raise ValidationFailed(
             f"The deduction of {code} must be a percentage from 0 to 100, not {value!r}.",
             code="invalid",

@@ -14,7 +14,7 @@ not granted here must be refused, with nothing written.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-EU_READERS = ("role:coordinator", "role:auditor")  # pledges.rules.sees_all_pledges
+EU_READERS = ("role:coordinator", "role:auditor")  # pledges.pledging.rules.sees_all_pledges
 GRANTED = ("granted_full", "granted_partial")
 
 
@@ -27,7 +27,7 @@ class Readers:
 
 
 def _recorded_after_adoption(pledge) -> bool:
-    # pledges.rules.pledge_is_public: recorded by the Council act (AMMR Art. 57), in a cycle adopted since.
+    # PledgeQuerySet.visible_to: recorded by the Council act (AMMR Art. 57), in a cycle adopted since.
     return pledge.status == "recorded" and pledge.cycle.pledges_are_public
 
 
