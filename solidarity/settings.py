@@ -257,6 +257,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "solidarity.platform.renderers.CSVRenderer",
     ],
+    # JSON that is too deep or holds a NUL character is a 400 (solidarity.platform.parsers), never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "solidarity.platform.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "solidarity.platform.api.StandardPagination",
     "PAGE_SIZE": 50,
