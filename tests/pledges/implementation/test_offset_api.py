@@ -102,6 +102,9 @@ def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator_api, it_o
         ({"applications_requested": 0}, "applications_requested", "not_positive"),
         ({"applications_requested": "1.5"}, "applications_requested", "not_whole"),
         ({"applications_requested": "many"}, "applications_requested", "not_a_number"),
+        # Beyond the integer column: a 500 ("integer out of range") before numbers were bounded.
+        ({"applications_requested": 2147483648}, "applications_requested", "too_large"),
+        ({"applications_requested": "1e5"}, "applications_requested", "not_a_number"),
         ({"contributing_state": "IT"}, "contributing_state", "offset_self"),
         ({"contributing_state": "XX"}, "contributing_state", "does_not_exist"),
     ],
