@@ -331,7 +331,9 @@ def test_what_makes_a_pledge_cannot_change(be_api, be_pledge, applied_cycle, fie
     [
         ({"amount_eur": "-100"}, "amount_eur", "not_positive"),
         ({"amount_eur": "a million"}, "amount_eur", "not_a_number"),
-        ({"amount_eur": "9e99"}, "amount_eur", "too_large"),
+        ({"amount_eur": 9e99}, "amount_eur", "too_large"),
+        ({"amount_eur": "100000000000.01"}, "amount_eur", "too_large"),
+        ({"amount_eur": "9e99"}, "amount_eur", "not_a_number"),
         ({"quantity": 12}, "quantity", "not_allowed_for_kind"),
         ({"amount_eur": None}, "amount_eur", "required"),
         ({"earmark": "BE"}, "earmark", "earmark_self"),
