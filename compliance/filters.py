@@ -24,7 +24,7 @@ from compliance.models import (
 )
 from compliance.selectors import BenchmarkStatus, benchmarks_with_measurements
 from solidarity.domain.filters import StateCodeFilter, YearFilter
-from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter, WholeNumberFilter
 
 STATE_HELP = "Eurostat code, e.g. `BE` or `EL`."
 CYCLE_HELP = "The cycle's year, e.g. 2026."
@@ -40,7 +40,7 @@ class _PeriodFilter(filters.FilterSet):
     period_to = filters.DateFilter(
         field_name="period_start", lookup_expr="lte", help_text="Periods starting on or before this date (ISO 8601)."
     )
-    illustrative = filters.BooleanFilter(help_text="Illustrative (demo) figures rather than official ones.")
+    illustrative = StrictBooleanFilter(help_text="Illustrative (demo) figures rather than official ones.")
 
 
 PERIOD_ORDERING = (("member_state__protocol_order", "member_state"), ("period_start", "period_start"))
@@ -75,7 +75,7 @@ class SecondaryMovementFilter(_PeriodFilter):
 
 class ActionPlanFilter(filters.FilterSet):
     member_state = StateCodeFilter(field_name="member_state_id", help_text=STATE_HELP)
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     status = filters.MultipleChoiceFilter(
         choices=ActionPlanStatus.choices, distinct=False, help_text="The plan's stage; repeat to ask for several."
     )
@@ -90,9 +90,9 @@ class ActionPlanFilter(filters.FilterSet):
 
 
 class BenchmarkFilter(filters.FilterSet):
-    action_plan = filters.NumberFilter(field_name="action_plan_id", help_text="The action plan's id.")
+    action_plan = WholeNumberFilter(field_name="action_plan_id", help_text="The action plan's id.")
     member_state = StateCodeFilter(field_name="action_plan__member_state_id", help_text=STATE_HELP)
-    cycle = filters.NumberFilter(field_name="action_plan__cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="action_plan__cycle__year", help_text=CYCLE_HELP)
     direction = filters.ChoiceFilter(choices=Direction.choices)
     linked_indicator = filters.ChoiceFilter(
         choices=LinkedIndicator.choices[1:], help_text="Benchmarks measured automatically from this indicator."
@@ -131,10 +131,10 @@ class BenchmarkFilter(filters.FilterSet):
 
 
 class MeasurementFilter(filters.FilterSet):
-    benchmark = filters.NumberFilter(field_name="benchmark_id", help_text="The benchmark's id.")
-    action_plan = filters.NumberFilter(field_name="benchmark__action_plan_id", help_text="The action plan's id.")
+    benchmark = WholeNumberFilter(field_name="benchmark_id", help_text="The benchmark's id.")
+    action_plan = WholeNumberFilter(field_name="benchmark__action_plan_id", help_text="The action plan's id.")
     member_state = StateCodeFilter(field_name="benchmark__action_plan__member_state_id", help_text=STATE_HELP)
-    cycle = filters.NumberFilter(field_name="benchmark__action_plan__cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="benchmark__action_plan__cycle__year", help_text=CYCLE_HELP)
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="Measured on or after this date.")
     date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Measured on or before this date.")
     ordering = StableOrderingFilter(
@@ -149,7 +149,7 @@ class MeasurementFilter(filters.FilterSet):
 
 class FindingFilter(filters.FilterSet):
     member_state = StateCodeFilter(field_name="member_state_id", help_text=STATE_HELP)
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     status = filters.MultipleChoiceFilter(
         choices=FindingStatus.choices, distinct=False, help_text="The finding's stage; repeat to ask for several."
     )

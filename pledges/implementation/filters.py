@@ -24,7 +24,8 @@ from pledges.pledging.models import (
     DeductionStatus,
     PledgeKind,
 )
-from solidarity.domain.filters import StateCodeFilter
+from solidarity.domain.filters import StateCodeFilter, YearFilter
+from solidarity.platform.filters import StrictBooleanFilter, WholeNumberFilter
 
 
 class _PageFormFilterSet(filters.FilterSet):
@@ -54,8 +55,8 @@ class _PageFormFilterSet(filters.FilterSet):
 
 
 class ActivationFilter(_PageFormFilterSet):
-    cycle = filters.NumberFilter(field_name="pledge__cycle__year", help_text=CYCLE_HELP)
-    pledge = filters.NumberFilter(field_name="pledge_id", help_text="The id of the activated pledge.")
+    cycle = YearFilter(field_name="pledge__cycle__year", help_text=CYCLE_HELP)
+    pledge = WholeNumberFilter(field_name="pledge_id", help_text="The id of the activated pledge.")
     contributing_state = StateCodeFilter(
         field_name="pledge__member_state_id", help_text=f"The state whose pledge is activated. {STATE_HELP}"
     )
@@ -78,8 +79,8 @@ class ActivationFilter(_PageFormFilterSet):
 
 
 class FulfilmentFilter(filters.FilterSet):
-    activation = filters.NumberFilter(field_name="activation_id", help_text="The id of the fulfilled activation.")
-    cycle = filters.NumberFilter(field_name="activation__pledge__cycle__year", help_text=CYCLE_HELP)
+    activation = WholeNumberFilter(field_name="activation_id", help_text="The id of the fulfilled activation.")
+    cycle = YearFilter(field_name="activation__pledge__cycle__year", help_text=CYCLE_HELP)
     contributing_state = StateCodeFilter(field_name="activation__pledge__member_state_id", help_text=STATE_HELP)
     benefitting_state = StateCodeFilter(field_name="activation__benefitting_state_id", help_text=STATE_HELP)
     date_from = filters.DateFilter(
@@ -99,7 +100,7 @@ class FulfilmentFilter(filters.FilterSet):
 
 
 class DeductionRequestFilter(_PageFormFilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     member_state = StateCodeFilter(field_name="member_state_id", help_text=f"The requesting state. {STATE_HELP}")
     article = filters.ChoiceFilter(choices=DeductionArticle.choices, help_text="AMMR Art. 61 or 62.")
     scope = filters.ChoiceFilter(choices=DeductionScope.choices, help_text="Full or partial deduction.")
@@ -118,7 +119,7 @@ class DeductionRequestFilter(_PageFormFilterSet):
 
 
 class OffsetFilter(_PageFormFilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     benefitting_state = StateCodeFilter(
         field_name="benefitting_state_id", help_text=f"The state asking for offsets. {STATE_HELP}"
     )
@@ -134,7 +135,7 @@ class OffsetFilter(_PageFormFilterSet):
         default_help="Default: latest request first.",
     )
     # The list page's box for the offsets unanswered after their deadline (AMMR Art. 69).
-    page_filters: ClassVar[dict[str, filters.Filter]] = {"overdue": filters.BooleanFilter(method="filter_overdue")}
+    page_filters: ClassVar[dict[str, filters.Filter]] = {"overdue": StrictBooleanFilter(method="filter_overdue")}
 
     class Meta:
         model = ResponsibilityOffset

@@ -7,14 +7,14 @@ narrow what a delegation sees, never widen it.
 from django_filters import rest_framework as filters
 
 from pledges.negotiation.models import ForumLevel, ForumMeeting, Position, Stance, Topic, Visibility
-from solidarity.domain.filters import StateCodeFilter
-from solidarity.platform.filters import StableOrderingFilter
+from solidarity.domain.filters import StateCodeFilter, YearFilter
+from solidarity.platform.filters import StableOrderingFilter, WholeNumberFilter
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
 
 
 class ForumMeetingFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     level = filters.ChoiceFilter(choices=ForumLevel.choices, help_text="`high` (Art. 13) or `technical` (Art. 14).")
     date = filters.DateFromToRangeFilter(help_text="Meetings on or after `date_after` and on or before `date_before`.")
     ordering = StableOrderingFilter(
@@ -28,7 +28,7 @@ class ForumMeetingFilter(filters.FilterSet):
 
 
 class TopicFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     ordering = StableOrderingFilter(
         fields=(("order", "order"), ("title", "title"), ("cycle__year", "cycle")),
         help_text="Sort by `order` (the default, within each cycle), `title` or `cycle`; prefix `-` to reverse.",
@@ -52,12 +52,12 @@ class StanceRankFilter(filters.ChoiceFilter):
 
 
 class PositionFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text=CYCLE_HELP)
-    topic = filters.NumberFilter(field_name="topic_id", help_text="The topic's id.")
+    cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
+    topic = WholeNumberFilter(field_name="topic_id", help_text="The topic's id.")
     member_state = StateCodeFilter(
         field_name="member_state_id", help_text="Eurostat code of the delegation, e.g. `BE`."
     )
-    meeting = filters.NumberFilter(field_name="meeting_id", help_text="The forum meeting's id.")
+    meeting = WholeNumberFilter(field_name="meeting_id", help_text="The forum meeting's id.")
     stance = filters.MultipleChoiceFilter(
         choices=Stance.choices, help_text="One or more stances (repeat the parameter for several)."
     )

@@ -8,9 +8,9 @@ FilterSets only filter: who may see which rows is the selectors' business (``ple
 from django_filters import rest_framework as filters
 
 from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
-from solidarity.domain.filters import StateCodeFilter
+from solidarity.domain.filters import StateCodeFilter, YearFilter
 from solidarity.domain.models import SolidarityCycle
-from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
 STATE_HELP = "Eurostat code, e.g. `BE` or `EL`."
@@ -25,7 +25,7 @@ class PledgeFilter(filters.FilterSet):
     """The pledges by cycle, state, kind, status, earmark and illustrative: the API's query parameters, and the
     filters of the list page, which renders some of them with a form of its own (see ``__init__``)."""
 
-    cycle = filters.NumberFilter(method="filter_cycle", label="Cycle", help_text=CYCLE_HELP)
+    cycle = YearFilter(method="filter_cycle", label="Cycle", help_text=CYCLE_HELP)
     member_state = StateCodeFilter(
         field_name="member_state_id", label="Member State", help_text=f"The pledging state. {STATE_HELP}"
     )
@@ -39,7 +39,7 @@ class PledgeFilter(filters.FilterSet):
         choices=PledgeStatus.choices, label="Status", empty_label="Any status", help_text="The pledge's stage."
     )
     earmark = StateCodeFilter(field_name="earmark_id", help_text=f"The benefitting state earmarked. {STATE_HELP}")
-    illustrative = filters.BooleanFilter(help_text="Demonstration data rather than a state's real pledge.")
+    illustrative = StrictBooleanFilter(help_text="Demonstration data rather than a state's real pledge.")
     ordering = _ordering(
         ("cycle__year", "cycle"),
         ("member_state__protocol_order", "member_state"),

@@ -4,7 +4,6 @@ Each carries its own ``ordering`` (django-filter's OrderingFilter) so that clien
 they see (``cycle``, ``member_state``) rather than by database paths; states sort in protocol order.
 """
 
-import django_filters
 from django import forms
 from django_filters import rest_framework as filters
 
@@ -16,7 +15,7 @@ from solidarity.domain.models import (
     ReferenceFigure,
     SolidarityCycle,
 )
-from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter
 
 
 class StateCodeFilter(filters.CharFilter):
@@ -38,11 +37,11 @@ class YearFilter(filters.NumberFilter):
 
 
 class MemberStateFilter(filters.FilterSet):
-    eu_member = filters.BooleanFilter(help_text="The 27 Member States of the EU (false: the Dublin-associated).")
-    bound_by_solidarity = filters.BooleanFilter(
+    eu_member = StrictBooleanFilter(help_text="The 27 Member States of the EU (false: the Dublin-associated).")
+    bound_by_solidarity = StrictBooleanFilter(
         help_text="Counted in the fair-share key (AMMR Art. 66): 26 states, Denmark not."
     )
-    dublin_associated = filters.BooleanFilter(
+    dublin_associated = StrictBooleanFilter(
         help_text="Iceland, Liechtenstein, Norway and Switzerland, associated with the Dublin rules."
     )
     ordering = StableOrderingFilter(
@@ -56,7 +55,7 @@ class MemberStateFilter(filters.FilterSet):
 
 
 class CycleFilter(filters.FilterSet):
-    year = filters.NumberFilter(help_text="The cycle's year, e.g. 2026.")
+    year = YearFilter(help_text="The cycle's year, e.g. 2026.")
     status = filters.ChoiceFilter(choices=CycleStatus.choices, help_text="The cycle's stage.")
     ordering = StableOrderingFilter(
         fields=(("year", "year"), ("status", "status")),
@@ -69,7 +68,7 @@ class CycleFilter(filters.FilterSet):
 
 
 class _PerCycleAndStateFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text="The cycle's year, e.g. 2026.")
+    cycle = YearFilter(field_name="cycle__year", help_text="The cycle's year, e.g. 2026.")
     member_state = StateCodeFilter(field_name="member_state_id", help_text="Eurostat code, e.g. `BE` or `EL`.")
 
 
@@ -86,7 +85,7 @@ class DesignationFilter(_PerCycleAndStateFilter):
 
 
 class ReferenceFigureFilter(_PerCycleAndStateFilter):
-    verified = django_filters.BooleanFilter(help_text="Checked against the official source.")
+    verified = StrictBooleanFilter(help_text="Checked against the official source.")
     ordering = StableOrderingFilter(
         fields=(
             ("cycle__year", "cycle"),

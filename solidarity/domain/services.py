@@ -8,7 +8,7 @@ from django.db import transaction
 
 from solidarity.domain import hooks
 from solidarity.domain.models import Designation, MemberState, ReferenceFigure, SolidarityCycle
-from solidarity.platform.errors import NotPermitted, ValidationFailed
+from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
 from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited, update_fields, validate
 
 
@@ -25,7 +25,7 @@ def cycle_create(*, actor, reason: str, **fields) -> SolidarityCycle:
         raise NotPermitted("Only the coordinator creates cycles.")
     with transaction.atomic():
         if SolidarityCycle.objects.filter(year=fields.get("year")).exists():
-            raise ValidationFailed(f"A cycle for {fields.get('year')} exists already.", code="unique", field="year")
+            raise Conflict(f"A cycle for {fields.get('year')} exists already.", code="unique", field="year")
         cycle = SolidarityCycle(**fields)
         validate(cycle)
         save_audited(cycle, actor=actor, reason=reason, bump_version=False)

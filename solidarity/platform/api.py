@@ -57,6 +57,32 @@ class DomainAPIException(exceptions.APIException):
         super().__init__(detail={error.field: [detail]} if error.field else detail, code=error.code)
 
 
+# Field errors that no schema can foresee, because they depend on what is stored: a reference to an object that
+# does not exist (or not within the client's scope) is a 404, a value another object holds already is a 409.
+# A request whose only faults are these is well formed; any other fault among them keeps the 400.
+STORED_DATA_ERROR_STATUS = {
+    "does_not_exist": status.HTTP_404_NOT_FOUND,
+    "unique": status.HTTP_409_CONFLICT,
+    "unique_together": status.HTTP_409_CONFLICT,
+}
+
+
+def _error_codes(codes) -> list[str]:
+    if isinstance(codes, Mapping):
+        return [code for value in codes.values() for code in _error_codes(value)]
+    if isinstance(codes, list | tuple):
+        return [code for value in codes for code in _error_codes(value)]
+    return [str(codes)]
+
+
+def status_of_validation_error(exc: exceptions.ValidationError) -> int:
+    """400, or 404 / 409 when every fault of the request depends on stored data (``STORED_DATA_ERROR_STATUS``)."""
+    statuses = {STORED_DATA_ERROR_STATUS.get(code) for code in _error_codes(exc.get_codes())}
+    if len(statuses) == 1 and None not in statuses:
+        return statuses.pop()
+    return status.HTTP_400_BAD_REQUEST
+
+
 class RegistryExceptionHandler(ExceptionHandler):
     """Domain errors keep their status (400, 403, 409, 412, 428) and machine-readable code."""
 
@@ -68,7 +94,10 @@ class RegistryExceptionHandler(ExceptionHandler):
             # Model.full_clean names errors of the whole object "__all__"; DRF clients know them by another key.
             if NON_FIELD_ERRORS in detail:
                 detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-            return exceptions.ValidationError(detail=detail)
+            exc = exceptions.ValidationError(detail=detail)
+        if isinstance(exc, exceptions.ValidationError):
+            exc.status_code = status_of_validation_error(exc)
+            return exc
         return super().convert_known_exceptions(exc)
 
     def format_exception(self, exc):
@@ -176,8 +205,9 @@ _ERROR_MEANINGS = {
     400: "Invalid input (field errors, missing reason, unknown transition).",
     401: "Not logged in.",
     403: "Not permitted for your role or delegation; nothing was written.",
-    404: "No such object within your scope.",
-    409: "Not allowed from the object's current state.",
+    404: "No such object within your scope; on a write, also an object the body refers to (code `does_not_exist`, "
+    "`attr` names the field).",
+    409: "Not allowed from the object's current state, or a value another object holds already (code `unique`).",
     412: "Stale version: the object changed since you read it (If-Match / version).",
     428: "No version sent: give If-Match or the `version` field.",
 }

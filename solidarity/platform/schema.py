@@ -17,6 +17,12 @@ GENERIC_ERRORS = {
     404: "No such object within your scope (or an unknown `page` or `format`).",
     429: "Too many requests: wait the seconds of the `Retry-After` header.",
 }
+# And every write: a value another object holds already, or a state the object is not in.
+WRITE_ERRORS = {
+    400: "Invalid input: the fields named in `attr`, in the one error shape.",
+    409: "Not allowed from the object's current state, or a value another object holds already (code `unique`).",
+}
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSV_SCHEMA = {
     "type": "string",
     "description": (
@@ -186,8 +192,8 @@ def describe_fields(component: str, schema: dict) -> dict:
 class RegistryAutoSchema(AutoSchema):
     """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
 
-    * every operation documents 401, 403, 404 and 429 in the one error shape (where its own decorators say
-      nothing narrower), and errors are JSON only;
+    * every operation documents 401, 403, 404 and 429 in the one error shape, and every write 400 and 409
+      too (where its own decorators say nothing narrower), and errors are JSON only;
     * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
     * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
@@ -222,7 +228,8 @@ class RegistryAutoSchema(AutoSchema):
                 content[CSVRenderer.media_type] = {"schema": CSV_SCHEMA}
             else:
                 del content[CSVRenderer.media_type]
-        for status_code, meaning in GENERIC_ERRORS.items():
+        generic = {**GENERIC_ERRORS, **(WRITE_ERRORS if self.method in WRITE_METHODS else {})}
+        for status_code, meaning in generic.items():
             if str(status_code) not in responses:
                 responses[str(status_code)] = self._get_response_for_code(
                     error_response(status_code, meaning),

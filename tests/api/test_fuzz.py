@@ -5,9 +5,17 @@ sends them in process to the WSGI application over the demo data (the 2026 cycle
 its pledging exercise). Every response must be: no server error, a documented status code, a body that
 matches the documented schema (the one error shape included) and a documented content type.
 
-The budget is small so that the suite stays within a few minutes: ``FUZZ_MAX_EXAMPLES`` (default 4 per
-operation and role, besides the schema's own examples) and ``FUZZ_SEED`` (fixed by default, so that CI
-is reproducible) widen it locally:
+All of schemathesis' phases run, as the coordinator, an official, a negotiator and a compliance officer:
+the schema's own examples, the coverage phase (boundary values and every way of breaking each constraint),
+fuzzing (random valid and invalid data) and the stateful phase (sequences of calls chained through the
+links schemathesis infers: a created object read, changed and moved on). The checks: no server error, every
+status code documented, the body and content type as documented, schema-valid requests accepted (or refused
+only for a reason a schema cannot tell: 401 / 403 / 404 / 409, and 412 / 428 for the version) and
+schema-invalid requests refused.
+
+The budget keeps the suite within a few minutes: ``FUZZ_MAX_EXAMPLES`` (default 4 per operation and role
+in the fuzzing phase), ``FUZZ_STATEFUL_STEPS`` (scenarios per role), ``FUZZ_PHASES`` and ``FUZZ_SEED``
+(fixed by default, so that CI is reproducible) widen it locally:
 
     FUZZ_MAX_EXAMPLES=100 FUZZ_SEED=random pytest tests/api/test_fuzz.py
 """
@@ -26,6 +34,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -35,12 +45,27 @@ from pledges.implementation.models import Activation, Fulfilment, Responsibility
 from pledges.negotiation.models import ForumMeeting, Position, Topic
 from pledges.pledging.models import DeductionRequest, Pledge
 from solidarity.domain.models import Designation, ReferenceFigure, Scenario, SolidarityCycle
-from tests.api.conftest import ROLE_USERS, openapi_document
+from tests.api.conftest import openapi_document
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "4"))
+STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "20"))
+PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing,stateful").split(",")
 SEED = os.environ.get("FUZZ_SEED", "20260101")
+# The roles that write through the API; the auditor and anonymous clients read, and are fuzzed below too.
+FUZZ_ROLES = ("coordinator", "official", "negotiator", "compliance_officer")
 
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+]
+# A request the schema allows may still be refused for what no schema can say: who you are (401, 403), an id
+# that names nothing (404), the object's state (409), a version another writer has moved on (412), or none
+# sent (428).
+ACCEPTED_REFUSALS = ["2xx", "3xx", "401", "403", "404", "409", "412", "428"]
 
 
 def _config() -> schemathesis.Config:
@@ -49,7 +74,10 @@ def _config() -> schemathesis.Config:
         {
             **({"seed": seed} if seed is not None else {}),
             "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
-            "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+            "phases": {
+                phase: {"enabled": phase in PHASES} for phase in ("examples", "coverage", "fuzzing", "stateful")
+            },
+            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_REFUSALS}},
             "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large", "large_base_example"],
         }
     )
@@ -186,12 +214,40 @@ SHARED_FIXTURES = hypothesis.settings(
 
 
 @schema.parametrize()
-@pytest.mark.parametrize("role", list(ROLE_USERS))
+@pytest.mark.parametrize("role", FUZZ_ROLES)
 @SHARED_FIXTURES
 def test_api_answers_as_documented(case, role, demo_tokens, wsgi_app, db):
     """Each example runs in the test's transaction, rolled back after the operation and role."""
     headers = {"Authorization": f"Token {demo_tokens[role]}"}
     case.call_and_validate(app=wsgi_app, headers=headers, checks=CHECKS)
+
+
+@schema.parametrize()
+@hypothesis.settings(SHARED_FIXTURES, max_examples=2)
+def test_api_answers_the_auditor_as_documented(case, demo_tokens, wsgi_app, db):
+    """The auditor reads everything and writes nothing: every write is refused before its body is read."""
+    headers = {"Authorization": f"Token {demo_tokens['auditor']}"}
+    case.call_and_validate(app=wsgi_app, headers=headers, checks=CHECKS)
+
+
+@pytest.mark.skipif("stateful" not in PHASES, reason="FUZZ_PHASES leaves out the stateful phase")
+@pytest.mark.parametrize("role", FUZZ_ROLES)
+def test_api_sequences_answer_as_documented(role, demo_tokens, wsgi_app, db):
+    """Chains of calls (create, read, change, move on) through the links schemathesis infers from the schema."""
+    headers = {"Authorization": f"Token {demo_tokens[role]}"}
+
+    class Sequences(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"app": wsgi_app, "headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Sequences.run(
+        settings=hypothesis.settings(
+            SHARED_FIXTURES, max_examples=STATEFUL_SCENARIOS, stateful_step_count=6, database=None
+        )
+    )
 
 
 @schema.parametrize()

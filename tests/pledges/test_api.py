@@ -81,7 +81,7 @@ def test_belgium_cannot_change_any_dutch_object(
     # Fulfilment is recorded by the contributing state only.
     fulfilment = {"date": str(datetime.date.today()), "amount": 5, "evidence_reference": "T-1", "reason": "x"}
     unseen = be_api.post("/api/v1/fulfilments/", {**fulfilment, "activation": accepted.pk}, format="json")
-    assert (unseen.status_code, error(unseen)["attr"], error(unseen)["code"]) == (400, "activation", "does_not_exist")
+    assert (unseen.status_code, error(unseen)["attr"], error(unseen)["code"]) == (404, "activation", "does_not_exist")
     seen = be_api.post("/api/v1/fulfilments/", {**fulfilment, "activation": towards_belgium_accepted.pk}, format="json")
     assert (seen.status_code, error(seen)["code"]) == (403, "permission_denied")
 

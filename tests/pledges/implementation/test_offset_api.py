@@ -111,7 +111,9 @@ def test_offsets_open_at_half_the_proposal(pledging_cycle, coordinator_api, it_o
 )
 def test_a_bad_offset_request_writes_nothing(pledging_cycle, it_official, values, attr, code):
     response = api_as(it_official).post("/api/v1/offsets/", {**OFFSET, **values, "reason": REASON}, format="json")
-    assert (response.status_code, error(response)["attr"], error(response)["code"]) == (400, attr, code)
+    # A state no one knows is a reference to nothing (404); the rest is bad input (400).
+    expected_status = 404 if code == "does_not_exist" else 400
+    assert (response.status_code, error(response)["attr"], error(response)["code"]) == (expected_status, attr, code)
     assert not ResponsibilityOffset.objects.exists()
 
 
@@ -145,6 +147,6 @@ def test_offset_eligibility_needs_a_known_cycle(be_api, pledging_cycle):
     missing = be_api.get("/api/v1/offsets/eligibility/")
     assert (missing.status_code, error(missing)["attr"]) == (400, "cycle")
     unknown = be_api.get("/api/v1/offsets/eligibility/?cycle=1999")
-    assert (unknown.status_code, error(unknown)["attr"], error(unknown)["code"]) == (400, "cycle", "does_not_exist")
+    assert (unknown.status_code, error(unknown)["attr"], error(unknown)["code"]) == (404, "cycle", "does_not_exist")
     no_state = eligibility(be_api, "cycle=2026")
     assert (no_state["contributing_state"], no_state["contributing_state_threshold_met"]) == (None, None)

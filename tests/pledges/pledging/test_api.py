@@ -141,9 +141,9 @@ def test_bad_amounts_get_a_clear_400_and_write_nothing(pledging_cycle, be_api, k
     ("values", "field"),
     [({"cycle": 1999}, "cycle"), ({"member_state": "XX"}, "member_state"), ({"earmark": "ZZ"}, "earmark")],
 )
-def test_unknown_references_get_a_400_naming_the_field(pledging_cycle, be_api, values, field):
+def test_unknown_references_get_a_404_naming_the_field(pledging_cycle, be_api, values, field):
     response = be_api.post("/api/v1/pledges/", {**FINANCIAL, **values}, format="json")
-    assert (response.status_code, error(response)["attr"], error(response)["code"]) == (400, field, "does_not_exist")
+    assert (response.status_code, error(response)["attr"], error(response)["code"]) == (404, field, "does_not_exist")
     assert not Pledge.objects.exists()
 
 

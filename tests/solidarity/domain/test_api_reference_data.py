@@ -199,10 +199,10 @@ def test_a_designation_is_validated(coordinator_api, designation):
     duplicate = coordinator_api.post(
         "/api/v1/designations/", {**NEW_DESIGNATION, "member_state": "EL", "ground": "arrivals"}, format="json"
     )
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409
     assert first_code(duplicate) == "unique"
     unknown_state = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "member_state": "XX"})
-    assert unknown_state.status_code == 400
+    assert (unknown_state.status_code, first_code(unknown_state)) == (404, "does_not_exist")
     no_reason = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "reason": ""}, format="json")
     assert first_code(no_reason) == "reason_required"
     assert Designation.objects.count() == 1

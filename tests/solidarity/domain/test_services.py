@@ -16,6 +16,7 @@ from solidarity.domain.services import (
     reference_figures_replace,
 )
 from solidarity.platform.errors import (
+    Conflict,
     NotPermitted,
     StaleVersion,
     TransitionNotAllowed,
@@ -328,7 +329,7 @@ def test_coordinator_creates_a_cycle(coordinator):
 
 def test_a_second_cycle_for_a_year_is_refused(coordinator):
     CycleFactory(year=2028)
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(Conflict) as error:
         cycle_create(
             actor=coordinator,
             reason="Again",

@@ -75,5 +75,5 @@ def test_bulk_entry_refusals(be_negotiator, be_official, pool_size, meetings):
     empty = client.post("/api/v1/positions/bulk/", {**body, "positions": []}, format="json")
     assert (empty.status_code, first_error(empty)["attr"]) == (400, "positions")
     unknown_meeting = client.post("/api/v1/positions/bulk/", {**body, "meeting": 999999}, format="json")
-    assert (unknown_meeting.status_code, first_error(unknown_meeting)["attr"]) == (400, "meeting")
+    assert (unknown_meeting.status_code, first_error(unknown_meeting)["attr"]) == (404, "meeting")
     assert not Position.objects.exists()
