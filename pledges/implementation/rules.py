@@ -19,9 +19,13 @@ def acts_for_benefitting_state(user, obj) -> bool:
 rules.add_perm("pledges.propose_activation", is_coordinator)
 rules.add_perm("pledges.answer_activation", own_state_official)
 rules.add_perm("pledges.record_fulfilment", own_state_official)
+# Asked before the body is read (403 before 400): the roles that may record a fulfilment or request an offset
+# for some object; which one is decided against the object by the permissions above, in the services.
+rules.add_perm("pledges.add_fulfilment", is_official)
 rules.add_perm("pledges.view_activation", sees_all_pledges | acts_for_object_state | acts_for_benefitting_state)
 
 rules.add_perm("pledges.request_offset", (is_official & acts_for_benefitting_state) | is_coordinator)
+rules.add_perm("pledges.add_responsibilityoffset", is_official | is_coordinator)
 rules.add_perm("pledges.answer_offset", own_state_official | is_coordinator)
 rules.add_perm(
     "pledges.view_responsibilityoffset", sees_all_pledges | acts_for_object_state | acts_for_benefitting_state
