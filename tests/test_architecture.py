@@ -148,6 +148,12 @@ ONE_HOME = [
         r"granted_full.{0,4}[\"'],\s*[\"']granted_partial|GRANTED_FULL,\s*DeductionStatus",
         {"pledges/pledging/models.py"},
     ),
+    # AMMR Arts 13-14: a state's own position is recorded by its delegation or the coordinator (speaks_for_its_state).
+    (
+        "a state's own position",
+        r"recorded_by_state_id\s*==\s*(self\.)?member_state_id|recorded_by_state_id=F\(",
+        {"pledges/negotiation/models.py"},
+    ),
     # The one reader of numbers sent by people and tools (solidarity.platform.numbers).
     (
         "reading numbers",

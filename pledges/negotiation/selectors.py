@@ -204,6 +204,10 @@ MATRIX_CELL_FIELDS = (
 def position_matrix(cycle: SolidarityCycle, *, viewer) -> PositionMatrix:
     """The latest visible position of every state on every topic, with the one before it.
 
+    Only a position recorded by the state's own delegation or by the coordinator is a state's cell
+    (``PositionQuerySet.speaking_for_their_state``, AMMR Arts 13-14): another delegation's note about it is
+    read on that delegation's timelines, never as the state's current position.
+
     Four queries whatever the number of meetings: topics, states, meetings, and the two latest positions per
     cell picked by a window function in the database.
     """
@@ -212,7 +216,7 @@ def position_matrix(cycle: SolidarityCycle, *, viewer) -> PositionMatrix:
     # author of each row made its sort spill to disk and the objects cost ten times more; joining the meeting
     # (for its title) still cost 40 % of the query, for the 5 % of rows the window keeps.
     ranked = (
-        positions_visible_to(viewer, Position.objects.filter(cycle=cycle))
+        positions_visible_to(viewer, Position.objects.filter(cycle=cycle).speaking_for_their_state())
         .select_related(None)
         .annotate(
             recency=Window(

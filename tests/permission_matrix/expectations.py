@@ -99,11 +99,13 @@ WRITERS = {
         ("coordinator", None),
     ),
     ("pledges.forummeeting", "*"): COORDINATOR,
-    ("pledges.forummeeting", "post"): (("negotiator", None),),  # the meeting page records its positions
+    # The meeting page records its positions. Positions: a delegation's negotiators, and the coordinator from
+    # the Forum's minutes (AMMR Arts 13-14); each revises its own (the coordinator's have no delegation).
+    ("pledges.forummeeting", "post"): (("negotiator", None), ("coordinator", None)),
     ("pledges.topic", "*"): COORDINATOR,
-    ("pledges.position", "create"): (("negotiator", None),),
-    ("pledges.position", "bulk"): (("negotiator", None),),
-    ("pledges.position", "*"): (("negotiator", ("recorded_by_state_id",)),),
+    ("pledges.position", "create"): (("negotiator", None), ("coordinator", None)),
+    ("pledges.position", "bulk"): (("negotiator", None), ("coordinator", None)),
+    ("pledges.position", "*"): (("negotiator", ("recorded_by_state_id",)), ("coordinator", ("recorded_by_state_id",))),
     ("compliance.dublinperformance", "*"): COMPLIANCE,
     ("compliance.secondarymovementindicator", "*"): COMPLIANCE,
     ("compliance.actionplan", "*"): COMPLIANCE,
