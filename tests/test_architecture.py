@@ -125,6 +125,12 @@ ONE_HOME = [
             "pledges/implementation/pool.py",
         },
     ),
+    # AMMR Arts 57, 60: who reads the implementation of a state's pledge (sees_implementation).
+    (
+        "implementation figures",
+        r"pledge__member_state_id=user\.member_state_id|activated_equivalent if visible",
+        {"pledges/pledging/models.py"},
+    ),
     # AMMR Art. 60(3): the activations a finding lets a state still decline.
     (
         "open activations",
