@@ -86,10 +86,17 @@ def speaks_for_its_state(*, member_state_id, recorded_by_state_id) -> bool:
     return recorded_by_state_id is None or recorded_by_state_id == member_state_id
 
 
+# ``speaks_for_its_state`` for queries.
+SPEAKS_FOR_ITS_STATE = Q(recorded_by_state__isnull=True) | Q(recorded_by_state_id=F("member_state_id"))
+# What every delegation reads: a shared position that speaks for its state. One stored shared by another
+# delegation (before the services kept such notes restricted) stays with the delegation that recorded it.
+SHARED_WITH_EVERY_DELEGATION = Q(visibility="shared") & SPEAKS_FOR_ITS_STATE
+
+
 class PositionQuerySet(models.QuerySet):
     def speaking_for_their_state(self):
         """The positions that may be their state's current one (``speaks_for_its_state``, AMMR Arts 13-14)."""
-        return self.filter(Q(recorded_by_state__isnull=True) | Q(recorded_by_state_id=F("member_state_id")))
+        return self.filter(SPEAKS_FOR_ITS_STATE)
 
 
 class Position(models.Model):
@@ -154,6 +161,11 @@ class Position(models.Model):
     def save(self, *args, **kwargs):
         self.stance_rank = Stance.rank(self.stance)
         super().save(*args, **kwargs)
+
+    @property
+    def is_shared_with_every_delegation(self) -> bool:
+        """The instance twin of ``SHARED_WITH_EVERY_DELEGATION``."""
+        return self.visibility == Visibility.SHARED and self.speaks_for_its_state
 
     @property
     def speaks_for_its_state(self) -> bool:

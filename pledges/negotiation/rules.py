@@ -14,9 +14,11 @@ from solidarity.accounts.rules import (
 
 @rules.predicate
 def position_is_visible(user, position) -> bool:
-    # A restricted position is read only by the delegation that recorded it (and the coordinator, auditors).
+    # A restricted position, and a delegation's note about another state (AMMR Arts 13-14), is read only by the
+    # delegation that recorded it (and the coordinator, auditors).
+    own_state = delegation_of(user)
     return position is not None and (
-        position.visibility == "shared" or position.recorded_by_state_id == delegation_of(user)
+        position.is_shared_with_every_delegation or (bool(own_state) and position.recorded_by_state_id == own_state)
     )
 
 

@@ -196,3 +196,20 @@ def test_matrix_runs_a_constant_number_of_queries(be_negotiator, django_assert_m
     assert len(rows) == 31 and len(matrix.cells) > 0
     # NL's restricted positions never reach BE's matrix.
     assert all(cell.latest.visibility == "shared" for cell in matrix.cells.values())
+
+
+def test_a_note_stored_shared_before_the_rule_stays_with_its_delegation(
+    pool_size, meetings, be_negotiator, nl_negotiator, nl_official, coordinator
+):
+    # Written before the services kept such notes restricted: shared, by BE, about NL.
+    note = record(be_negotiator, pool_size, meetings[0], "NL", "red_line")
+    Position.objects.filter(pk=note.pk).update(visibility="shared")
+    note.refresh_from_db()
+    assert not note.is_shared_with_every_delegation
+    for reader in (nl_negotiator, nl_official):
+        assert list(positions_visible_to(reader)) == []
+        assert not reader.has_perm("pledges.view_position", note)
+    assert list(positions_visible_to(be_negotiator)) == [note]
+    assert be_negotiator.has_perm("pledges.view_position", note)
+    assert coordinator.has_perm("pledges.view_position", note)
+    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("NL", pool_size.pk) is None
