@@ -119,7 +119,10 @@ def add_negotiation(cycle: SolidarityCycle, data: dict, *, coordinator: User, su
         topics[spec["title"]] = topic
     if Position.objects.filter(cycle=cycle).exists():
         return
+    # A state's shared position is recorded by its own negotiators or by the coordinator from the Forum's
+    # minutes (AMMR Arts 13-14): "coordinator" in the data.
     negotiators = {user.username: user for user in User.objects.filter(groups__name="negotiator")}
+    negotiators["coordinator"] = coordinator
     for spec in data["positions"]:
         meeting = meetings.get(spec.get("meeting"))
         position_create(

@@ -125,6 +125,12 @@ ONE_HOME = [
             "pledges/implementation/pool.py",
         },
     ),
+    # AMMR Arts 57, 60: who reads the implementation of a state's pledge (sees_implementation).
+    (
+        "implementation figures",
+        r"pledge__member_state_id=user\.member_state_id|activated_equivalent if visible",
+        {"pledges/pledging/models.py"},
+    ),
     # AMMR Art. 60(3): the activations a finding lets a state still decline.
     (
         "open activations",
@@ -147,6 +153,12 @@ ONE_HOME = [
         "granted deductions",
         r"granted_full.{0,4}[\"'],\s*[\"']granted_partial|GRANTED_FULL,\s*DeductionStatus",
         {"pledges/pledging/models.py"},
+    ),
+    # AMMR Arts 13-14: a state's own position is recorded by its delegation or the coordinator (speaks_for_its_state).
+    (
+        "a state's own position",
+        r"recorded_by_state_id\s*==\s*(self\.)?member_state_id|recorded_by_state_id=F\(",
+        {"pledges/negotiation/models.py"},
     ),
     # The one reader of numbers sent by people and tools (solidarity.platform.numbers).
     (

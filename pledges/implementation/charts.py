@@ -257,7 +257,7 @@ def pool_charts(overview: pool.PoolOverview) -> dict[str, dict]:
     if not overview.states:
         return result
     result["coverage"] = _coverage_chart(overview)
-    paced = [row for row in overview.states if row.fair.pledges_visible and row.fair.pledged_relocation_equivalent]
+    paced = [row for row in overview.states if row.implementation_visible and row.fair.pledged_relocation_equivalent]
     if paced:
         result["pace"] = _pace_chart(overview, paced)
     return result

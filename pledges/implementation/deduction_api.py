@@ -152,8 +152,8 @@ class DeductionRequestViewSet(
 ):
     queryset = DeductionRequest.objects.none()
     serializer_class = DeductionRequestSerializer
-    # Who may request is decided by the service against the state asked for: no collection-level rule fits.
-    action_permissions = {"transition": "pledges.decide_deduction"}
+    # The role is asked before the body is read; the state asked for is the service's check.
+    action_permissions = {"create": "pledges.add_deductionrequest", "transition": "pledges.decide_deduction"}
     filterset_class = filters.DeductionRequestFilter
     transition_serializer_class = DeductionTransitionSerializer
 

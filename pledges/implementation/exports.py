@@ -89,8 +89,9 @@ def _state_row(row: pool.StateImplementation, elapsed) -> list:
         fair.pledged_alternative_eur if visible else None,
         fair.pledged_relocation_equivalent if visible else None,
         fair.coverage_percent,
-        row.activated_equivalent if visible else None,
-        row.fulfilled_equivalent if visible else None,
+        # None where the viewer is no party to the state's implementation (AMMR Arts 57, 60).
+        row.activated_equivalent,
+        row.fulfilled_equivalent,
         row.fulfilled_percent,
         elapsed,
         row.pace_label,

@@ -226,7 +226,8 @@ class OffsetViewSet(
 ):
     queryset = ResponsibilityOffset.objects.none()
     serializer_class = OffsetSerializer
-    action_permissions = {"transition": "pledges.answer_offset"}
+    # The role is asked before the body is read; the states named in it are the service's check.
+    action_permissions = {"create": "pledges.add_responsibilityoffset", "transition": "pledges.answer_offset"}
     filterset_class = filters.OffsetFilter
     transition_serializer_class = OffsetTransitionSerializer
 

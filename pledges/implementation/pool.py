@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from pledges.implementation.models import Activation, ActivationStatus
 from pledges.implementation.selectors import OffsetEligibility
-from pledges.pledging.models import CENT, Pledge, PledgeKind, sees_every_state_pledges
+from pledges.pledging.models import CENT, Pledge, PledgeKind, sees_every_state_pledges, sees_implementation
 from solidarity.domain.fairshare import FairShareError
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.domain.selectors import FairShareRow, fair_share_table
@@ -139,14 +139,19 @@ class Progress:
 
 @dataclass(frozen=True)
 class StateImplementation:
-    """One state's line of the dashboard: the fair-share row, and how far its pledges are implemented."""
+    """One state's line of the dashboard: the fair-share row, and how far its pledges are implemented.
+
+    How far is the parties' business (``sees_implementation``, AMMR Arts 57, 60): for another viewer
+    ``implementation_visible`` is false and the three figures are None.
+    """
 
     fair: FairShareRow
     illustrative: int
-    activated_equivalent: Decimal
-    fulfilled_equivalent: Decimal
+    activated_equivalent: Decimal | None
+    fulfilled_equivalent: Decimal | None
     fulfilled_percent: Decimal | None  # of its pledged relocation equivalent
     pace: str  # one of PACE_LABELS
+    implementation_visible: bool = True
 
     @property
     def member_state(self) -> MemberState:
@@ -163,6 +168,7 @@ PACE_NOT_STARTED = "not_started"
 PACE_NO_DATES = "no_dates"
 PACE_NO_PLEDGE = "no_pledge"
 PACE_HIDDEN = "hidden"
+PACE_PARTIES_ONLY = "parties_only"
 PACE_LABELS = {
     PACE_ON_PACE: "On pace",
     PACE_BEHIND: "Behind",
@@ -170,6 +176,7 @@ PACE_LABELS = {
     PACE_NO_DATES: "Dates not recorded",
     PACE_NO_PLEDGE: "No pledge",
     PACE_HIDDEN: "Not public yet",
+    PACE_PARTIES_ONLY: "Shown to the parties only",
 }
 
 
@@ -212,6 +219,10 @@ class PoolOverview:
     elapsed_percent: Decimal | None
     states: list[StateImplementation] = field(default_factory=list)
     key_error: Exception | None = None  # the fair-share key does not compute: no per-state table
+    # Activated and fulfilled over the states in the key whose pledges the viewer sees: public, as the pool's
+    # totals are, though each state's own figures are its parties' (AMMR Arts 57, 60).
+    in_key_activated_equivalent: Decimal = ZERO
+    in_key_fulfilled_equivalent: Decimal = ZERO
 
     @property
     def fulfilled_percent(self) -> Decimal | None:
@@ -241,8 +252,8 @@ class PoolOverview:
             "pledged_financial_eur": sum((row.fair.pledged_financial_eur for row in shown), Decimal(0)),
             "pledged_alternative_eur": sum((row.fair.pledged_alternative_eur for row in shown), Decimal(0)),
             "relocation_equivalent": sum((row.fair.pledged_relocation_equivalent for row in shown), Decimal(0)),
-            "activated": sum((row.activated_equivalent for row in shown), Decimal(0)),
-            "fulfilled": sum((row.fulfilled_equivalent for row in shown), Decimal(0)),
+            "activated": self.in_key_activated_equivalent,
+            "fulfilled": self.in_key_fulfilled_equivalent,
             "partial": len(shown) < len(in_key),
         }
 
@@ -335,36 +346,58 @@ def pool_overview(cycle: SolidarityCycle, *, viewer, today: datetime.date | None
     except FairShareError as error:
         return PoolOverview(**overview, key_error=error)
 
-    states = []
-    for row in fair_rows:
-        code = row.member_state.code
-        visible = row.pledges_visible
-        done = {"activated": ZERO, "fulfilled": ZERO, "illustrative": 0}
-        for kind in PledgeKind:
-            activity = activated.get((code, kind))
-            if activity is not None and visible:
-                done["activated"] += relocation_equivalent(kind, activity.activated, cycle)
-                done["fulfilled"] += relocation_equivalent(kind, activity.fulfilled, cycle)
-            pledge_tally = pledged.get((code, kind))
-            if pledge_tally is not None and visible:
-                done["illustrative"] += pledge_tally.illustrative
-        fulfilled_percent = _percent(done["fulfilled"], row.pledged_relocation_equivalent) if visible else None
-        states.append(
-            StateImplementation(
-                fair=row,
-                illustrative=done["illustrative"],
-                activated_equivalent=done["activated"],
-                fulfilled_equivalent=done["fulfilled"],
-                fulfilled_percent=fulfilled_percent,
-                pace=pace(
-                    visible=visible,
-                    pledged=row.pledged_relocation_equivalent,
-                    fulfilled_percent=fulfilled_percent,
-                    elapsed=elapsed,
-                ),
-            )
-        )
-    return PoolOverview(**overview, states=states)
+    states = [
+        _state_implementation(row, cycle, pledged, activated, viewer=viewer, elapsed=elapsed) for row in fair_rows
+    ]
+    totals = _in_key_totals(fair_rows, cycle, activated)
+    return PoolOverview(**overview, states=states, **totals)
+
+
+def _done(code: str, cycle: SolidarityCycle, activated: dict) -> tuple[Decimal, Decimal]:
+    """A state's activated and fulfilled relocation equivalents, over its kinds of pledge."""
+    done_activated = done_fulfilled = ZERO
+    for kind in PledgeKind:
+        activity = activated.get((code, kind))
+        if activity is not None:
+            done_activated += relocation_equivalent(kind, activity.activated, cycle)
+            done_fulfilled += relocation_equivalent(kind, activity.fulfilled, cycle)
+    return done_activated, done_fulfilled
+
+
+def _in_key_totals(fair_rows, cycle: SolidarityCycle, activated: dict) -> dict:
+    shown = [row for row in fair_rows if row.in_key and row.pledges_visible]
+    done = [_done(row.member_state.code, cycle, activated) for row in shown]
+    return {
+        "in_key_activated_equivalent": sum((a for a, _ in done), ZERO),
+        "in_key_fulfilled_equivalent": sum((f for _, f in done), ZERO),
+    }
+
+
+def _state_implementation(row: FairShareRow, cycle, pledged: dict, activated: dict, *, viewer, elapsed):
+    """One state's line: its implementation figures for the parties, the coordinator and auditors only
+    (``sees_implementation``, AMMR Arts 57, 60); for others, as for pledges not public yet, none."""
+    code = row.member_state.code
+    visible = row.pledges_visible
+    illustrative = sum(pledged[(code, kind)].illustrative for kind in PledgeKind if (code, kind) in pledged)
+    if not visible:
+        return StateImplementation(row, 0, None, None, None, PACE_HIDDEN, implementation_visible=False)
+    if not sees_implementation(viewer, pledging_state_id=code):
+        return StateImplementation(row, illustrative, None, None, None, PACE_PARTIES_ONLY, implementation_visible=False)
+    done_activated, done_fulfilled = _done(code, cycle, activated)
+    fulfilled_percent = _percent(done_fulfilled, row.pledged_relocation_equivalent)
+    return StateImplementation(
+        fair=row,
+        illustrative=illustrative,
+        activated_equivalent=done_activated,
+        fulfilled_equivalent=done_fulfilled,
+        fulfilled_percent=fulfilled_percent,
+        pace=pace(
+            visible=visible,
+            pledged=row.pledged_relocation_equivalent,
+            fulfilled_percent=fulfilled_percent,
+            elapsed=elapsed,
+        ),
+    )
 
 
 @dataclass(frozen=True)

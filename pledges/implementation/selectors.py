@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from compliance.models import Finding, FindingStatus
 from pledges.implementation.models import Activation, ActivationStatus, Fulfilment, OffsetStatus, ResponsibilityOffset
-from pledges.pledging.models import CENT, DeductionRequest, Pledge, PledgeKind, PledgeStatus
+from pledges.pledging.models import (
+    CENT,
+    DeductionRequest,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+    implementation_parties_filter,
+)
 from solidarity.accounts.rules import is_auditor, is_coordinator
 from solidarity.domain.fairshare import FairShareError
 from solidarity.domain.models import CycleStatus, Designation, DesignationKind, MemberState, SolidarityCycle
@@ -46,15 +53,15 @@ def activatable_pledges():
 
 
 def activations_visible_to(user, queryset=None):
+    """The activations ``user`` reads: those of the parties (its contributing and its benefitting state), the
+    coordinator and auditors; the one rule of a pledge's implementation figures (``sees_implementation``,
+    AMMR Arts 57, 60)."""
     queryset = Activation.objects.all() if queryset is None else queryset
     queryset = queryset.select_related("pledge__cycle", "pledge__member_state", "benefitting_state")
-    if is_coordinator(user) or is_auditor(user):
-        return queryset
-    if not user.member_state_id:
-        return queryset.none()
-    return queryset.filter(
-        Q(pledge__member_state_id=user.member_state_id) | Q(benefitting_state_id=user.member_state_id)
+    parties = implementation_parties_filter(
+        user, pledging_state="pledge__member_state_id", benefitting_state="benefitting_state_id"
     )
+    return queryset if parties is None else queryset.filter(parties)
 
 
 def fulfilments_visible_to(user):

@@ -10,7 +10,7 @@ from django_fsm import can_proceed
 from compliance.services import require_confirmed_finding
 from pledges.implementation.models import Activation, ActivationStatus, DeclineGround, Fulfilment, ResponsibilityOffset
 from pledges.implementation.selectors import is_activatable, left_to_activate, offset_eligibility
-from pledges.pledging.models import Pledge, PledgeKind
+from pledges.pledging.models import ACTIVATE_TRANSITION, RELEASE_TRANSITION, Pledge, PledgeKind
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
 from solidarity.platform.numbers import read_euros, read_whole
@@ -60,7 +60,7 @@ def activation_propose(*, pledge: Pledge, benefitting_state: MemberState, amount
         activation = Activation(pledge=locked, benefitting_state=benefitting_state, amount=value, proposed_by=actor)
         save_audited(activation, actor=actor, reason=reason, bump_version=False)
         locked.activated += value
-        save_audited(locked, actor=actor, reason=reason, transition="activate")
+        save_audited(locked, actor=actor, reason=reason, transition=ACTIVATE_TRANSITION)
     return activation
 
 
@@ -96,7 +96,7 @@ def activation_transition(
         )
         if locked.status == ActivationStatus.DECLINED:
             pledge.activated -= locked.amount
-            save_audited(pledge, actor=actor, reason=reason, transition="release")
+            save_audited(pledge, actor=actor, reason=reason, transition=RELEASE_TRANSITION)
     return locked
 
 

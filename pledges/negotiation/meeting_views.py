@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pledges.negotiation.display import positions_by_topic
@@ -63,7 +64,7 @@ def meeting(request, year: int, pk: int):
     forum_meeting = get_object_or_404(ForumMeeting.objects.select_related("cycle"), pk=pk, cycle=cycle)
     may_record = request.user.has_perm("pledges.add_position")
     if request.method == "POST" and not may_record:
-        raise PermissionDenied("Only negotiators record positions.")
+        raise PermissionDenied(_("Only a delegation's negotiators and the coordinator record positions."))
     entry = None
     if may_record:
         data = request.POST if request.method == "POST" else None

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.history import audited
@@ -74,6 +74,31 @@ class Visibility(models.TextChoices):
     RESTRICTED = "restricted", "Restricted to the recording delegation"
 
 
+def speaks_for_its_state(*, member_state_id, recorded_by_state_id) -> bool:
+    """Whether a position on ``member_state_id``, recorded by the delegation ``recorded_by_state_id`` (None: the
+    coordinator, from the Forum's minutes), may be that state's shared and current position (AMMR Arts 13-14).
+
+    A state speaks for itself at the High-Level (Art. 13) and Technical-Level (Art. 14) Forums: its shared,
+    current position is recorded by its own negotiators or by the coordinator, who keeps the minutes. Another
+    delegation's note about a state is restricted to the delegation that wrote it and is never that state's
+    current position. ``PositionQuerySet.speaking_for_their_state`` is the same rule for queries.
+    """
+    return recorded_by_state_id is None or recorded_by_state_id == member_state_id
+
+
+# ``speaks_for_its_state`` for queries.
+SPEAKS_FOR_ITS_STATE = Q(recorded_by_state__isnull=True) | Q(recorded_by_state_id=F("member_state_id"))
+# What every delegation reads: a shared position that speaks for its state. One stored shared by another
+# delegation (before the services kept such notes restricted) stays with the delegation that recorded it.
+SHARED_WITH_EVERY_DELEGATION = Q(visibility="shared") & SPEAKS_FOR_ITS_STATE
+
+
+class PositionQuerySet(models.QuerySet):
+    def speaking_for_their_state(self):
+        """The positions that may be their state's current one (``speaks_for_its_state``, AMMR Arts 13-14)."""
+        return self.filter(SPEAKS_FOR_ITS_STATE)
+
+
 class Position(models.Model):
     """A delegation's stance on a topic, at a meeting or on a date."""
 
@@ -104,6 +129,7 @@ class Position(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = audited()
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]
@@ -135,3 +161,15 @@ class Position(models.Model):
     def save(self, *args, **kwargs):
         self.stance_rank = Stance.rank(self.stance)
         super().save(*args, **kwargs)
+
+    @property
+    def is_shared_with_every_delegation(self) -> bool:
+        """The instance twin of ``SHARED_WITH_EVERY_DELEGATION``."""
+        return self.visibility == Visibility.SHARED and self.speaks_for_its_state
+
+    @property
+    def speaks_for_its_state(self) -> bool:
+        """See ``speaks_for_its_state``: recorded by the state's own delegation or by the coordinator."""
+        return speaks_for_its_state(
+            member_state_id=self.member_state_id, recorded_by_state_id=self.recorded_by_state_id
+        )

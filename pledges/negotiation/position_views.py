@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pledges.negotiation.display import shown, stored_values
@@ -89,7 +90,7 @@ def position_edit(request, pk: int):
     """Revise a position: negotiators of the recording delegation only, on the version they read."""
     position = _visible_position(request.user, pk)
     if not request.user.has_perm("pledges.change_position", position):
-        raise PermissionDenied("Only negotiators of the delegation that recorded a position revise it.")
+        raise PermissionDenied(_("Only the recording delegation (or the coordinator, for its own) revises a position."))
     form = _edit_form(position, request.POST if request.method == "POST" else None)
     saved, stored = False, None
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,7 @@ from itertools import pairwise
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
-from pledges.negotiation.models import ForumMeeting, Position, Topic, Visibility
+from pledges.negotiation.models import SHARED_WITH_EVERY_DELEGATION, ForumMeeting, Position, Topic, Visibility
 from pledges.negotiation.rules import reads_restricted_versions
 from solidarity.accounts.rules import reads_every_delegation
 from solidarity.domain.models import MemberState, SolidarityCycle
@@ -24,15 +24,14 @@ HIDDEN_VALUE = "(restricted to the recording delegation)"
 
 
 def positions_visible_to(user, queryset=None):
-    """Shared positions, and restricted ones only for the delegation that recorded them (and EU-level readers)."""
+    """Shared positions of their own state, and the others (restricted ones, a delegation's notes about
+    another state: AMMR Arts 13-14) only for the delegation that recorded them (and EU-level readers)."""
     queryset = Position.objects.all() if queryset is None else queryset
     queryset = queryset.select_related("cycle", "topic", "member_state", "meeting", "recorded_by")
     if reads_every_delegation(user):
         return queryset
-    restricted_own = (
-        Q(visibility="restricted", recorded_by_state_id=user.member_state_id) if user.member_state_id else Q(pk__in=[])
-    )
-    return queryset.filter(Q(visibility="shared") | restricted_own)
+    own = Q(recorded_by_state_id=user.member_state_id) if user.member_state_id else Q(pk__in=[])
+    return queryset.filter(SHARED_WITH_EVERY_DELEGATION | own)
 
 
 def previous_position_visible_to(user, position: Position) -> Position | None:
@@ -204,6 +203,10 @@ MATRIX_CELL_FIELDS = (
 def position_matrix(cycle: SolidarityCycle, *, viewer) -> PositionMatrix:
     """The latest visible position of every state on every topic, with the one before it.
 
+    Only a position recorded by the state's own delegation or by the coordinator is a state's cell
+    (``PositionQuerySet.speaking_for_their_state``, AMMR Arts 13-14): another delegation's note about it is
+    read on that delegation's timelines, never as the state's current position.
+
     Four queries whatever the number of meetings: topics, states, meetings, and the two latest positions per
     cell picked by a window function in the database.
     """
@@ -212,7 +215,7 @@ def position_matrix(cycle: SolidarityCycle, *, viewer) -> PositionMatrix:
     # author of each row made its sort spill to disk and the objects cost ten times more; joining the meeting
     # (for its title) still cost 40 % of the query, for the 5 % of rows the window keeps.
     ranked = (
-        positions_visible_to(viewer, Position.objects.filter(cycle=cycle))
+        positions_visible_to(viewer, Position.objects.filter(cycle=cycle).speaking_for_their_state())
         .select_related(None)
         .annotate(
             recency=Window(

@@ -24,6 +24,13 @@ def _cycle_field(**kwargs):
     )
 
 
+VISIBILITY_HELP = (
+    "`shared` (every delegation) or `restricted` (the recording delegation only). A state's shared position is "
+    "recorded by its own negotiators or by the coordinator (AMMR Arts 13-14): what a delegation records about "
+    "another state is stored `restricted`, whatever is sent, and is never that state's cell in the matrix."
+)
+
+
 # --- Forum meetings and topics ---------------------------------------------------------------------------
 
 
@@ -94,7 +101,7 @@ class PositionSerializer(WriteControlFields, serializers.ModelSerializer):
         extra_kwargs = {
             "stance": {"help_text": "On the scale red_line < oppose < reserve < neutral < support < strong_support."},
             "proposed_value": {"help_text": "A number in the topic's unit, e.g. the pool size a delegation proposes."},
-            "visibility": {"help_text": "`shared` (every delegation) or `restricted` (the recording delegation only)."},
+            "visibility": {"help_text": VISIBILITY_HELP},
         }
 
 
@@ -109,7 +116,7 @@ class PositionRowSerializer(serializers.Serializer):
     conditions = serializers.CharField(required=False, allow_blank=True)
     statement = serializers.CharField(required=False, allow_blank=True)
     source = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=VISIBILITY_HELP)
 
 
 class BulkPositionsSerializer(serializers.Serializer):

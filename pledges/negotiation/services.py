@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic, Visibility
 from solidarity.domain.models import SolidarityCycle
@@ -149,6 +150,9 @@ def _clean_position(position: Position) -> None:
         )
     if position.visibility not in Visibility.values:
         raise ValidationFailed("Visibility is shared or restricted.", code="invalid_choice", field="visibility")
+    if not position.speaks_for_its_state:
+        # AMMR Arts 13-14: another delegation's note about a state is its own, never that state's position.
+        position.visibility = Visibility.RESTRICTED
     if position.topic.cycle_id != position.cycle_id:
         raise ValidationFailed("The topic belongs to another cycle.", code="wrong_cycle", field="topic")
     if position.meeting is not None:
@@ -165,10 +169,12 @@ def _clean_position(position: Position) -> None:
 
 
 def position_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> Position:
-    """A negotiator records a delegation's position; a restricted one stays within the recording delegation."""
+    """A negotiator (or the coordinator, from the Forum's minutes) records a delegation's position; a restricted
+    one stays within the recording delegation. A delegation's position about another state is restricted to
+    the delegation that records it (``Position.speaks_for_its_state``, AMMR Arts 13-14)."""
     reason = require_reason(reason)
     if not actor.has_perm("pledges.add_position"):
-        raise NotPermitted("Only negotiators record positions.")
+        raise NotPermitted(_("Only a delegation's negotiators and the coordinator record positions."))
     unknown = set(values) - set(POSITION_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown field {min(unknown)!r}.", code="unknown_field", field=min(unknown))
@@ -187,7 +193,7 @@ def position_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> 
 
 def position_update(*, position: Position, changes: dict, expected_version, actor, reason: str) -> Position:
     if not actor.has_perm("pledges.change_position", position):
-        raise NotPermitted("Only negotiators of the delegation that recorded a position revise it.")
+        raise NotPermitted(_("Only the recording delegation (or the coordinator, for its own) revises a position."))
     unknown = set(changes) - set(POSITION_FIELDS)
     if unknown:
         raise ValidationFailed(f"{min(unknown)} cannot be changed.", code="read_only", field=min(unknown))
@@ -219,7 +225,7 @@ def positions_record_for_meeting(*, meeting: ForumMeeting, rows: list[dict], act
     """Record many delegations' positions at one meeting: all of them, or none (each bad row is named)."""
     reason = require_reason(reason)
     if not actor.has_perm("pledges.add_position"):
-        raise NotPermitted("Only negotiators record positions.")
+        raise NotPermitted(_("Only a delegation's negotiators and the coordinator record positions."))
     if not rows:
         raise ValidationFailed("Give at least one position.", code="required", field="positions")
     created, errors = [], {}

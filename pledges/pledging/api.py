@@ -128,7 +128,12 @@ class PledgeSerializer(WriteControlFields, serializers.ModelSerializer):
         max_digits=15,
         decimal_places=2,
         read_only=True,
-        help_text="Called by live activations so far, in the pledge's unit (Art. 60(2)).",
+        allow_null=True,
+        help_text=(
+            "Called by live activations so far, in the pledge's unit (Art. 60(2)). Shown to the parties only (the "
+            "pledging state and the state the pledge is earmarked for), the coordinator and auditors: null when "
+            "you may not see it, as the activations themselves are not listed to you (Arts 57, 60)."
+        ),
     )
 
     class Meta:
@@ -154,6 +159,13 @@ class PledgeSerializer(WriteControlFields, serializers.ModelSerializer):
         read_only_fields = ["status", "illustrative", "created_at", "updated_at"]
         # One live pledge per state, cycle and kind is the service's rule (409 `pledge_exists`), not a form check.
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not instance.implementation_visible_to(request.user):
+            data["activated"] = None
+        return data
 
 
 class PledgeTransitionSerializer(TransitionRequestSerializer):
@@ -332,7 +344,8 @@ class PledgeViewSet(
             reason=data["reason"],
             expected_version=expected_version(self.request),
         )
-        return _transition_response(PledgeSerializer, pledge)
+        # With the request: the response shows the implementation figures its reader may see.
+        return with_etag(Response(self.get_serializer(pledge).data), pledge)
 
 
 def register(router) -> None:

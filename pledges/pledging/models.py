@@ -47,8 +47,42 @@ def states_whose_pledges_are_visible(user, cycle: SolidarityCycle, states) -> li
     return [state.code for state in states if state.code == delegation_of(user)]
 
 
+def sees_implementation(user, *, pledging_state_id: str | None, benefitting_state_id: str | None = None) -> bool:
+    """Whether ``user`` reads the figures of the implementation of a state's pledge: what was activated and
+    fulfilled (AMMR Art. 60(2)-(3)), beyond the pledge itself that the Council act made public (Art. 57).
+
+    They are the parties' business: the pledging (contributing) state and the benefitting state (an
+    activation's, or the state a pledge is earmarked for), with the coordinator, who activates, and auditors.
+    Another state reads neither the activations nor the pledge's ``activated`` figure; the pool's totals over
+    all states stay public. ``implementation_parties_filter`` is the same rule for queries.
+    """
+    if reads_every_delegation(user):
+        return True
+    own_state = delegation_of(user)
+    return bool(own_state) and own_state in (pledging_state_id, benefitting_state_id)
+
+
+def implementation_parties_filter(user, *, pledging_state: str, benefitting_state: str | None = None) -> Q | None:
+    """``sees_implementation`` for queries: the rows whose implementation ``user`` reads, given the lookups of
+    their pledging and benefitting states; None when every row (the coordinator and auditors)."""
+    if reads_every_delegation(user):
+        return None
+    own_state = delegation_of(user)
+    if not own_state:
+        return Q(pk__in=[])
+    parties = Q(**{pledging_state: own_state})
+    return parties | Q(**{benefitting_state: own_state}) if benefitting_state else parties
+
+
 # AMMR Art. 57: recorded by the Council implementing act, in a cycle adopted since.
 _PUBLIC = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
+
+
+# The transitions the implementation writes in a pledge's history, when an activation calls part of it and when
+# a declined one frees that part again (AMMR Art. 60): its parties' business (``sees_implementation``).
+ACTIVATE_TRANSITION = "activate"
+RELEASE_TRANSITION = "release"
+IMPLEMENTATION_TRANSITIONS = (ACTIVATE_TRANSITION, RELEASE_TRANSITION)
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -76,6 +110,11 @@ class PledgeQuerySet(models.QuerySet):
 
     def for_cycle(self, cycle):
         return self.filter(cycle=cycle)
+
+    def implementation_visible_to(self, user):
+        """The pledges whose implementation figures ``user`` reads (``sees_implementation``, AMMR Arts 57, 60)."""
+        parties = implementation_parties_filter(user, pledging_state="member_state_id", benefitting_state="earmark_id")
+        return self if parties is None else self.filter(parties)
 
     def counted(self):
         """Pledges that count towards the pool: submitted in the exercise or recorded by the Council act."""
@@ -174,13 +213,22 @@ class Pledge(FSMModelMixin, models.Model):
         its drafts and revisions: its own state, the coordinator and auditors."""
         return reads_every_delegation(user) or self.member_state_id == delegation_of(user)
 
+    def implementation_visible_to(self, user) -> bool:
+        """Whether ``user`` reads what was activated of this pledge (``sees_implementation``, AMMR Arts 57, 60):
+        its state, the state it is earmarked for, the coordinator and auditors."""
+        return sees_implementation(user, pledging_state_id=self.member_state_id, benefitting_state_id=self.earmark_id)
+
     def history_visible_to(self, user):
         """The versions of this pledge ``user`` may read: every one for those who read it before it is public;
-        for anyone else those written since the Council act recorded it (AMMR Art. 57)."""
+        for anyone else those written since the Council act recorded it (AMMR Art. 57), and of those, unless
+        ``user`` reads its implementation, not the ones its activations wrote (Art. 60)."""
         records = self.history.all()
         if self.is_visible_before_publication_to(user):
             return records
-        return records.filter(status=PledgeStatus.RECORDED)
+        records = records.filter(status=PledgeStatus.RECORDED)
+        if self.implementation_visible_to(user):
+            return records
+        return records.exclude(history_transition__in=IMPLEMENTATION_TRANSITIONS)
 
     @property
     def relocation_equivalent(self) -> Decimal:

@@ -30,6 +30,8 @@ rules.add_perm("pledges.add_pledge", is_official)
 rules.add_perm("pledges.change_pledge", own_state_official)
 
 rules.add_perm("pledges.request_deduction", own_state_official)
+# Asked before the body is read (403 before 400): officials, of whichever state the request then names.
+rules.add_perm("pledges.add_deductionrequest", is_official)
 rules.add_perm("pledges.decide_deduction", is_coordinator)
 
 

@@ -57,7 +57,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _export_row(pledge: Pledge) -> list:
+def _export_row(pledge: Pledge, user) -> list:
     return [
         pledge.pk,
         pledge.cycle.year,
@@ -67,7 +67,8 @@ def _export_row(pledge: Pledge) -> list:
         pledge.quantity,
         pledge.amount_eur,
         pledge.relocation_equivalent,
-        pledge.activated,
+        # The parties', the coordinator's and auditors' only (AMMR Arts 57, 60): empty for anyone else.
+        pledge.activated if pledge.implementation_visible_to(user) else None,
         pledge.description,
         pledge.earmark_id or "",
         pledge.get_status_display(),
@@ -88,7 +89,7 @@ def pledge_list_page(request):
     pledges = filterset.qs
     if export_format and filterset.is_valid():
         return exports.export_response(
-            export_format, title="Pledges", columns=EXPORT_COLUMNS, rows=(_export_row(p) for p in pledges)
+            export_format, title="Pledges", columns=EXPORT_COLUMNS, rows=(_export_row(p, request.user) for p in pledges)
         )
     page = Paginator(pledges, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -202,6 +203,7 @@ def _detail_context(request, pledge: Pledge, *, failed: PledgeTransitionForm | N
     entries, has_more = pledge_history(pledge, viewer=user, page=history_page)
     return {
         "pledge": pledge,
+        "sees_implementation": pledge.implementation_visible_to(user),
         "may_edit": blocker is None,
         "blocker": blocker,
         "transition_forms": forms,

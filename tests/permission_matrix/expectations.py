@@ -31,13 +31,19 @@ def _recorded_after_adoption(pledge) -> bool:
     return pledge.status == "recorded" and pledge.cycle.pledges_are_public
 
 
+def _shared_with_every_delegation(position) -> bool:
+    # A shared position of its own state (by its delegation or the coordinator: AMMR Arts 13-14).
+    speaks = position.recorded_by_state_id in (None, position.member_state_id)
+    return position.visibility == "shared" and speaks
+
+
 READERS = {
     "pledges.pledge": Readers(states=("member_state_id",), public=_recorded_after_adoption),
     "pledges.activation": Readers(states=("pledge.member_state_id", "benefitting_state_id")),
     "pledges.fulfilment": Readers(states=("activation.pledge.member_state_id", "activation.benefitting_state_id")),
     "pledges.deductionrequest": Readers(states=("member_state_id",), public=lambda row: row.status in GRANTED),
     "pledges.responsibilityoffset": Readers(states=("benefitting_state_id", "contributing_state_id")),
-    "pledges.position": Readers(states=("recorded_by_state_id",), public=lambda row: row.visibility == "shared"),
+    "pledges.position": Readers(states=("recorded_by_state_id",), public=_shared_with_every_delegation),
     "solidarity.scenario": Readers(states=("author_state_id",), public=lambda row: row.shared, users=("author_id",)),
 }
 EVERY_MEMBER = Readers(public=lambda row: True)  # reference data, negotiation agenda, compliance records
@@ -99,11 +105,13 @@ WRITERS = {
         ("coordinator", None),
     ),
     ("pledges.forummeeting", "*"): COORDINATOR,
-    ("pledges.forummeeting", "post"): (("negotiator", None),),  # the meeting page records its positions
+    # The meeting page records its positions. Positions: a delegation's negotiators, and the coordinator from
+    # the Forum's minutes (AMMR Arts 13-14); each revises its own (the coordinator's have no delegation).
+    ("pledges.forummeeting", "post"): (("negotiator", None), ("coordinator", None)),
     ("pledges.topic", "*"): COORDINATOR,
-    ("pledges.position", "create"): (("negotiator", None),),
-    ("pledges.position", "bulk"): (("negotiator", None),),
-    ("pledges.position", "*"): (("negotiator", ("recorded_by_state_id",)),),
+    ("pledges.position", "create"): (("negotiator", None), ("coordinator", None)),
+    ("pledges.position", "bulk"): (("negotiator", None), ("coordinator", None)),
+    ("pledges.position", "*"): (("negotiator", ("recorded_by_state_id",)), ("coordinator", ("recorded_by_state_id",))),
     ("compliance.dublinperformance", "*"): COMPLIANCE,
     ("compliance.secondarymovementindicator", "*"): COMPLIANCE,
     ("compliance.actionplan", "*"): COMPLIANCE,

@@ -459,7 +459,8 @@ def build_world() -> World:
         # Restricted positions on another delegation stay with the delegation that recorded them.
         world.add(position(OTHER[code], "restricted", mark(code), stance="oppose"))
         world.add(position(code, "shared", mark(code), stance="support"))
-        opened = position("IT", "restricted", mark(code), stance="neutral", date=datetime.date(2026, 11, 20))
+        # The delegation's own position, restricted at first, then shared (its first version stays restricted).
+        opened = position(code, "restricted", mark(code), stance="neutral", date=datetime.date(2026, 11, 20))
         world.add(
             position_update(
                 position=opened,
@@ -476,6 +477,8 @@ def build_world() -> World:
         gone = scenario_create(cycle=adopted, actor=negotiator, reason=REASON, title=mark(code))
         scenario_delete(scenario=gone, expected_version=gone.version, actor=negotiator, reason=REASON)
     world.add(scenario_create(cycle=adopted, actor=coordinator, reason=REASON, title=mark("EU")))
+    # A third state's position, shared as the coordinator records it from the Forum's minutes.
+    world.add(_position(coordinator, topic, meeting, "IT", "shared", mark("EU"), stance="support"))
 
     for model in list(world.objects):
         world.objects[model] = [model.objects.get(pk=item.pk) for item in world.objects[model]]

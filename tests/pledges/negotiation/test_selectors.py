@@ -16,7 +16,7 @@ from pledges.negotiation.selectors import (
     previous_position_visible_to,
 )
 from solidarity.domain.models import MemberState
-from tests.factories import state
+from tests.factories import UserFactory, state
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +49,11 @@ def record(actor, topic, meeting, code, stance, **extra):
 
 @pytest.fixture
 def shared_after_restricted(pool_size, meeting, be_negotiator):
-    """A position BE recorded restricted, then shared: its first version stays with BE and EU-level readers."""
-    position = record(be_negotiator, pool_size, meeting, "HU", "oppose", visibility="restricted", statement=SECRET)
+    """BE's position, recorded restricted, then shared: its first version stays with BE and EU-level readers."""
+    position = record(be_negotiator, pool_size, meeting, "BE", "oppose", visibility="restricted", statement=SECRET)
     return services.position_update(
         position=position,
-        changes={"visibility": "shared", "statement": "Hungary opposes the pool."},
+        changes={"visibility": "shared", "statement": "Belgium opposes the pool."},
         expected_version=1,
         actor=be_negotiator,
         reason="Cleared for sharing",
@@ -77,7 +77,7 @@ def test_the_history_tab_hides_what_only_a_restricted_version_held(shared_after_
     entries, has_more = position_history_for(nl_official, position, page=1)
     assert [entry.record.version for entry in entries] == [2] and not has_more
     statement = next(change for change in entries[0].changes if change.field == "statement")
-    assert (statement.old, statement.new) == (HIDDEN_VALUE, "Hungary opposes the pool.")
+    assert (statement.old, statement.new) == (HIDDEN_VALUE, "Belgium opposes the pool.")
     entries, _ = position_history_for(auditor, position, page=1)
     assert [entry.record.version for entry in entries] == [2, 1]
     statement = next(change for change in entries[0].changes if change.field == "statement")
@@ -85,29 +85,33 @@ def test_the_history_tab_hides_what_only_a_restricted_version_held(shared_after_
 
 
 def test_the_previous_position_is_the_one_before_among_those_the_reader_sees(
-    pool_size, meeting, be_negotiator, nl_official
+    pool_size, meeting, be_negotiator, nl_official, coordinator
 ):
-    first = record(be_negotiator, pool_size, meeting, "HU", "red_line")
+    first = record(coordinator, pool_size, meeting, "HU", "red_line")
     restricted = record(
         be_negotiator, pool_size, None, "HU", "oppose", visibility="restricted", date=datetime.date(2025, 11, 20)
     )
-    latest = record(be_negotiator, pool_size, None, "HU", "reserve", date=datetime.date(2025, 11, 27))
+    latest = record(coordinator, pool_size, None, "HU", "reserve", date=datetime.date(2025, 11, 27))
     assert previous_position_visible_to(be_negotiator, latest) == restricted
     assert previous_position_visible_to(nl_official, latest) == first
     assert previous_position_visible_to(nl_official, first) is None
 
 
 def test_the_matrix_lists_the_member_states_and_the_associated_states_that_spoke(
-    cycle, pool_size, meeting, be_negotiator, nl_official
+    cycle, pool_size, meeting, be_negotiator, nl_official, coordinator
 ):
-    record(be_negotiator, pool_size, meeting, "NO", "support")
-    record(be_negotiator, pool_size, meeting, "CH", "reserve", visibility="restricted")
+    ch_negotiator = UserFactory(username="ch_negotiator", member_state=state("CH"), roles=["negotiator"])
+    record(coordinator, pool_size, meeting, "NO", "support")
+    record(ch_negotiator, pool_size, meeting, "CH", "reserve", visibility="restricted")
     eu = list(MemberState.objects.filter(eu_member=True).values_list("code", flat=True))
     # Dublin-associated states take part only when invited (AMMR Art. 13): listed once they have spoken.
-    be_view = position_matrix(cycle, viewer=be_negotiator)
-    assert [s.code for s in be_view.taking_part()] == [*eu, "NO", "CH"]
-    assert be_view.states_that_spoke == {"NO", "CH"} and be_view.some_restricted
+    ch_view = position_matrix(cycle, viewer=ch_negotiator)
+    assert [s.code for s in ch_view.taking_part()] == [*eu, "NO", "CH"]
+    assert ch_view.states_that_spoke == {"NO", "CH"} and ch_view.some_restricted
     # A restricted position another delegation cannot see does not make its state speak for that reader.
     nl_view = position_matrix(cycle, viewer=nl_official)
     assert [s.code for s in nl_view.taking_part()] == [*eu, "NO"]
     assert not nl_view.some_restricted
+    # Nor does another delegation's note about a state, for the delegation that wrote it (AMMR Arts 13-14).
+    record(be_negotiator, pool_size, meeting, "IS", "oppose")
+    assert position_matrix(cycle, viewer=be_negotiator).states_that_spoke == {"NO"}

@@ -44,18 +44,41 @@ def record(actor, topic, meeting, code, stance, visibility="shared", **extra):
     )
 
 
-def test_negotiator_records_a_position_of_any_delegation(pool_size, meetings, be_negotiator):
+def test_a_delegations_note_about_another_state_is_restricted_to_it(pool_size, meetings, be_negotiator, nl_negotiator):
+    # AMMR Arts 13-14: a state speaks for itself; what BE notes of DE is BE's own, even when sent as shared.
     position = record(be_negotiator, pool_size, meetings[0], "DE", "support", proposed_value="30000")
-    assert (position.date, position.stance_rank, position.recorded_by_state_id) == (
+    assert (position.date, position.stance_rank, position.recorded_by_state_id, position.visibility) == (
         datetime.date(2025, 11, 18),
         4,
         "BE",
+        "restricted",
     )
     assert position.proposed_value == Decimal("30000")
+    assert list(positions_visible_to(nl_negotiator)) == []
+    # Nor may BE share it later.
+    updated = services.position_update(
+        position=position, changes={"visibility": "shared"}, expected_version=1, actor=be_negotiator, reason=REASON
+    )
+    assert updated.visibility == "restricted"
 
 
-@pytest.mark.parametrize("role_fixture", ["be_official", "coordinator", "auditor", "compliance_officer"])
-def test_only_negotiators_record_positions(request, pool_size, meetings, role_fixture):
+def test_a_state_and_the_coordinator_record_its_shared_position(pool_size, meetings, nl_negotiator, coordinator):
+    own = record(nl_negotiator, pool_size, meetings[0], "NL", "reserve")
+    minutes = record(coordinator, pool_size, meetings[1], "HU", "red_line")
+    assert (own.visibility, own.recorded_by_state_id) == ("shared", "NL")
+    assert (minutes.visibility, minutes.recorded_by_state_id) == ("shared", None)
+    # The coordinator corrects what it recorded; no delegation does.
+    services.position_update(
+        position=minutes, changes={"stance": "oppose"}, expected_version=1, actor=coordinator, reason=REASON
+    )
+    with pytest.raises(NotPermitted):
+        services.position_update(
+            position=minutes, changes={"stance": "support"}, expected_version=2, actor=nl_negotiator, reason=REASON
+        )
+
+
+@pytest.mark.parametrize("role_fixture", ["be_official", "auditor", "compliance_officer", "outsider"])
+def test_only_negotiators_and_the_coordinator_record_positions(request, pool_size, meetings, role_fixture):
     with pytest.raises(NotPermitted):
         record(request.getfixturevalue(role_fixture), pool_size, meetings[0], "DE", "support")
     assert not Position.objects.exists()
@@ -64,7 +87,7 @@ def test_only_negotiators_record_positions(request, pool_size, meetings, role_fi
 def test_restricted_positions_stay_within_the_recording_delegation(
     pool_size, meetings, be_negotiator, nl_negotiator, nl_official, coordinator, auditor
 ):
-    shared = record(be_negotiator, pool_size, meetings[0], "HU", "red_line")
+    shared = record(coordinator, pool_size, meetings[0], "HU", "red_line")
     restricted = record(be_negotiator, pool_size, meetings[1], "HU", "oppose", visibility="restricted")
     assert set(positions_visible_to(be_negotiator)) == {shared, restricted}
     assert set(positions_visible_to(nl_negotiator)) == {shared}
@@ -72,9 +95,21 @@ def test_restricted_positions_stay_within_the_recording_delegation(
     assert set(positions_visible_to(coordinator)) == {shared, restricted}
     assert set(positions_visible_to(auditor)) == {shared, restricted}
     assert not nl_negotiator.has_perm("pledges.view_position", restricted)
-    # The matrix too: NL sees the shared red line as HU's latest stance, BE its own restricted update.
-    assert position_matrix(pool_size.cycle, viewer=nl_negotiator).cell("HU", pool_size.pk).latest.pk == shared.pk
-    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("HU", pool_size.pk).latest.pk == restricted.pk
+    # The matrix too: HU's cell is what HU said at the Forum, for every reader; BE's note is never HU's cell.
+    for viewer in (nl_negotiator, be_negotiator, coordinator):
+        assert position_matrix(pool_size.cycle, viewer=viewer).cell("HU", pool_size.pk).latest.pk == shared.pk
+
+
+def test_another_delegations_note_never_becomes_a_states_current_cell(
+    pool_size, meetings, be_negotiator, nl_negotiator
+):
+    own = record(nl_negotiator, pool_size, meetings[0], "NL", "support")
+    # Sent as shared, on a later meeting: BE's note is kept restricted to BE and is not NL's current position.
+    note = record(be_negotiator, pool_size, meetings[1], "NL", "red_line", visibility="shared")
+    assert note.visibility == "restricted"
+    for viewer in (nl_negotiator, be_negotiator):
+        cell = position_matrix(pool_size.cycle, viewer=viewer).cell("NL", pool_size.pk)
+        assert (cell.latest.pk, cell.previous) == (own.pk, None)
 
 
 def test_only_the_recording_delegation_revises_and_with_the_current_version(pool_size, meetings, be_negotiator):
@@ -95,10 +130,10 @@ def test_only_the_recording_delegation_revises_and_with_the_current_version(pool
         )
 
 
-def test_matrix_gives_the_latest_stance_and_its_movement(pool_size, meetings, be_negotiator):
+def test_matrix_gives_the_latest_stance_and_its_movement(pool_size, meetings, be_negotiator, nl_negotiator):
     record(be_negotiator, pool_size, meetings[0], "BE", "oppose")
     latest = record(be_negotiator, pool_size, meetings[1], "BE", "support")
-    record(be_negotiator, pool_size, meetings[1], "NL", "reserve")
+    record(nl_negotiator, pool_size, meetings[1], "NL", "reserve")
     matrix = position_matrix(pool_size.cycle, viewer=be_negotiator)
     be = matrix.cell("BE", pool_size.pk)
     assert (be.latest.pk, be.latest.stance, be.previous.stance, be.movement) == (latest.pk, "support", "oppose", 3)
@@ -141,7 +176,8 @@ def _seed(cycle, meetings_count: int, author):
             stance=stances[(i + j) % 6],
             stance_rank=(i + j) % 6,
             visibility="restricted" if j % 7 == 0 else "shared",
-            recorded_by_state_id="NL" if j % 7 == 0 else "BE",
+            # NL's own restricted positions, and the shared ones as the coordinator records them from minutes.
+            recorded_by_state_id="NL" if j % 7 == 0 else None,
         )
         for i, meeting in enumerate(meetings)
         for j, (topic, ms) in enumerate((t, s) for t in topics for s in MemberState.objects.filter(eu_member=True))
@@ -160,3 +196,20 @@ def test_matrix_runs_a_constant_number_of_queries(be_negotiator, django_assert_m
     assert len(rows) == 31 and len(matrix.cells) > 0
     # NL's restricted positions never reach BE's matrix.
     assert all(cell.latest.visibility == "shared" for cell in matrix.cells.values())
+
+
+def test_a_note_stored_shared_before_the_rule_stays_with_its_delegation(
+    pool_size, meetings, be_negotiator, nl_negotiator, nl_official, coordinator
+):
+    # Written before the services kept such notes restricted: shared, by BE, about NL.
+    note = record(be_negotiator, pool_size, meetings[0], "NL", "red_line")
+    Position.objects.filter(pk=note.pk).update(visibility="shared")
+    note.refresh_from_db()
+    assert not note.is_shared_with_every_delegation
+    for reader in (nl_negotiator, nl_official):
+        assert list(positions_visible_to(reader)) == []
+        assert not reader.has_perm("pledges.view_position", note)
+    assert list(positions_visible_to(be_negotiator)) == [note]
+    assert be_negotiator.has_perm("pledges.view_position", note)
+    assert coordinator.has_perm("pledges.view_position", note)
+    assert position_matrix(pool_size.cycle, viewer=be_negotiator).cell("NL", pool_size.pk) is None

@@ -16,12 +16,14 @@ from tests.pledges.negotiation.api.helpers import SECRET, first_error, record
 pytestmark = pytest.mark.django_db
 
 
-def test_matrix_gives_the_latest_stance_per_cell_with_its_movement(be_negotiator, pool_size, dublin, meetings):
+def test_matrix_gives_the_latest_stance_per_cell_with_its_movement(
+    be_negotiator, nl_negotiator, pool_size, dublin, meetings
+):
     record(be_negotiator, pool_size, meetings[0], "BE", "oppose", proposed_value="15000")
     latest = record(be_negotiator, pool_size, meetings[1], "BE", "support", proposed_value="21000")
     record(be_negotiator, dublin, meetings[1], "BE", "strong_support")
-    record(be_negotiator, dublin, meetings[0], "NL", "support")
-    earlier_but_later_id = record(be_negotiator, dublin, None, "NL", "reserve", date=datetime.date(2025, 11, 1))
+    record(nl_negotiator, dublin, meetings[0], "NL", "support")
+    earlier_but_later_id = record(nl_negotiator, dublin, None, "NL", "reserve", date=datetime.date(2025, 11, 1))
     response = api_as(be_negotiator).get("/api/v1/positions/matrix/?cycle=2026")
     assert response.status_code == 200
     data = response.json()
@@ -90,7 +92,8 @@ def _seed_matrix(cycle, meetings_count: int, *, first_meeting: int = 0):
                 stance_rank=(i + j) % 6,
                 proposed_value=Decimal(i),
                 visibility="restricted" if (i + j) % 7 == 0 else "shared",
-                recorded_by_state_id="NL" if (i + j) % 7 == 0 else "BE",
+                # NL's restricted notes, and the shared positions the coordinator records from the minutes.
+                recorded_by_state_id="NL" if (i + j) % 7 == 0 else None,
                 statement=SECRET if (i + j) % 7 == 0 else "",
             )
             for i, meeting in enumerate(meetings, start=first_meeting)

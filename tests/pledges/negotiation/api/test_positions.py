@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 def test_negotiator_records_a_position_with_the_contract_fields(be_negotiator, pool_size, meetings):
     body = {
         "topic": pool_size.pk,
-        "member_state": "DE",
+        "member_state": "BE",
         "meeting": meetings[0].pk,
         "stance": "support",
         "proposed_value": "30000",
         "conditions": "Flexible solidarity",
-        "statement": "Germany supports a pool of 30 000.",
+        "statement": "Belgium supports a pool of 30 000.",
         "source": "Council press release",
         "visibility": "shared",
         "reason": REASON,
@@ -51,7 +51,46 @@ def test_negotiator_records_a_position_with_the_contract_fields(be_negotiator, p
     assert (position.stance_rank, position.history.get().history_change_reason) == (4, REASON)
 
 
-@pytest.mark.parametrize("persona", ["be_official", "coordinator", "auditor", "outsider"])
+def test_a_delegations_note_about_another_state_is_restricted_and_never_its_cell(
+    be_negotiator, nl_negotiator, coordinator, pool_size, meetings
+):
+    own = record(nl_negotiator, pool_size, meetings[0], "NL", "support")
+    body = {"topic": pool_size.pk, "member_state": "NL", "meeting": meetings[1].pk, "stance": "red_line"}
+    response = api_as(be_negotiator).post(
+        "/api/v1/positions/", {**body, "visibility": "shared", "reason": REASON}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    note = response.json()
+    # AMMR Arts 13-14: BE's note about NL is BE's own, and NL's current cell is what NL said.
+    assert (note["visibility"], note["recorded_by_state"]) == ("restricted", "BE")
+    nl = api_as(nl_negotiator)
+    assert [row["id"] for row in nl.get("/api/v1/positions/").json()["results"]] == [own.pk]
+    for reader in (nl_negotiator, be_negotiator, coordinator):
+        matrix = api_as(reader).get("/api/v1/positions/matrix/?cycle=2026").json()
+        cells = next(row for row in matrix["rows"] if row["member_state"] == "NL")["cells"]
+        assert (cells[0]["position"], cells[0]["stance"]) == (own.pk, "support")
+    shared = api_as(be_negotiator).patch(
+        f"/api/v1/positions/{note['id']}/",
+        {"visibility": "shared", "reason": "Share it"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert (shared.status_code, shared.json()["visibility"]) == (200, "restricted")
+
+
+def test_the_coordinator_records_a_states_shared_position_from_the_minutes(
+    coordinator, nl_negotiator, pool_size, meetings
+):
+    body = {"topic": pool_size.pk, "member_state": "HU", "meeting": meetings[0].pk, "stance": "red_line"}
+    response = api_as(coordinator).post("/api/v1/positions/", {**body, "reason": REASON}, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["visibility"], response.json()["recorded_by_state"]) == ("shared", None)
+    matrix = api_as(nl_negotiator).get("/api/v1/positions/matrix/?cycle=2026").json()
+    cells = next(row for row in matrix["rows"] if row["member_state"] == "HU")["cells"]
+    assert cells[0]["position"] == response.json()["id"]
+
+
+@pytest.mark.parametrize("persona", ["be_official", "auditor", "compliance_officer", "outsider"])
 def test_only_negotiators_record_positions(request, persona, pool_size, meetings):
     body = {"topic": pool_size.pk, "member_state": "DE", "meeting": meetings[0].pk, "stance": "support"}
     response = api_as(request.getfixturevalue(persona)).post(
@@ -82,11 +121,11 @@ def test_position_input_errors_name_the_field(be_negotiator, pool_size, other_cy
 def test_revisions_need_if_match_and_only_the_recording_delegation_makes_them(
     be_negotiator, nl_negotiator, coordinator, pool_size, meetings
 ):
-    shared = record(be_negotiator, pool_size, meetings[0], "FR", "neutral")
+    shared = record(be_negotiator, pool_size, meetings[0], "BE", "neutral")
     restricted = record(be_negotiator, pool_size, meetings[0], "IT", "oppose", visibility="restricted")
     be = api_as(be_negotiator)
     url = f"/api/v1/positions/{shared.pk}/"
-    body = {"stance": "support", "reason": "France moved at the second meeting"}
+    body = {"stance": "support", "reason": "Belgium moved at the second meeting"}
     assert be.get(url)["ETag"] == '"1"'
     missing = be.patch(url, body, format="json")
     assert missing.status_code == 428
@@ -119,7 +158,7 @@ def test_restricted_positions_never_leak_to_another_delegation(
     pool_size,
     meetings,
 ):
-    shared = record(be_negotiator, pool_size, meetings[0], "HU", "red_line", statement="No relocations at all")
+    shared = record(coordinator, pool_size, meetings[0], "HU", "red_line", statement="No relocations at all")
     restricted = record(
         be_negotiator, pool_size, meetings[1], "HU", "oppose", visibility="restricted", statement=SECRET
     )
@@ -156,21 +195,22 @@ def test_restricted_positions_never_leak_to_another_delegation(
         assert client.get(f"/api/v1/positions/{restricted.pk}/").json()["statement"] == SECRET
         matrix = client.get("/api/v1/positions/matrix/?cycle=2026").json()
         hu = next(row for row in matrix["rows"] if row["member_state"] == "HU")
+        # BE's note about HU is never HU's current cell, not even for BE (AMMR Arts 13-14).
         assert (hu["cells"][0]["position"], hu["cells"][0]["previous_stance"], hu["cells"][0]["movement"]) == (
-            restricted.pk,
-            "red_line",
-            1,
+            shared.pk,
+            None,
+            0,
         )
 
 
 def test_history_hides_the_versions_written_while_a_position_was_restricted(
     be_negotiator, nl_negotiator, auditor, pool_size, meetings
 ):
-    position = record(be_negotiator, pool_size, meetings[0], "HU", "oppose", visibility="restricted", statement=SECRET)
+    position = record(be_negotiator, pool_size, meetings[0], "BE", "oppose", visibility="restricted", statement=SECRET)
     be = api_as(be_negotiator)
     published = be.patch(
         f"/api/v1/positions/{position.pk}/",
-        {"visibility": "shared", "statement": "Hungary opposes the pool.", "reason": "Cleared for sharing"},
+        {"visibility": "shared", "statement": "Belgium opposes the pool.", "reason": "Cleared for sharing"},
         format="json",
         HTTP_IF_MATCH='"1"',
     )
@@ -189,11 +229,11 @@ def test_history_hides_the_versions_written_while_a_position_was_restricted(
         assert rows[1]["statement"] == SECRET and rows[1]["changed_by"] == "be_negotiator"
 
 
-def test_position_filters_and_ordering(be_negotiator, nl_negotiator, pool_size, dublin, meetings):
+def test_position_filters_and_ordering(be_negotiator, nl_negotiator, coordinator, pool_size, dublin, meetings):
     a = record(be_negotiator, pool_size, meetings[0], "BE", "red_line")
-    b = record(be_negotiator, dublin, meetings[0], "NL", "reserve")
+    b = record(nl_negotiator, dublin, meetings[0], "NL", "reserve")
     c = record(nl_negotiator, pool_size, meetings[1], "NL", "support", proposed_value="25000")
-    d = record(nl_negotiator, dublin, None, "DE", "strong_support", date=datetime.date(2025, 12, 8))
+    d = record(coordinator, dublin, None, "DE", "strong_support", date=datetime.date(2025, 12, 8))
     client = api_as(be_negotiator)
 
     def ids(query: str) -> list[int]:
@@ -213,8 +253,10 @@ def test_position_filters_and_ordering(be_negotiator, nl_negotiator, pool_size, 
     assert ids("date_after=2025-11-27") == [c.pk, d.pk]
     assert ids("date_before=2025-11-27") == [a.pk, b.pk, c.pk]
     assert ids("visibility=shared") == [a.pk, b.pk, c.pk, d.pk]
-    assert ids("recorded_by=nl_negotiator") == [c.pk, d.pk]
-    assert ids("recorded_by_state=BE") == [a.pk, b.pk]
+    assert ids("recorded_by=nl_negotiator") == [b.pk, c.pk]
+    assert ids("recorded_by=coordinator") == [d.pk]
+    assert ids("recorded_by_state=BE") == [a.pk]
+    assert ids("recorded_by_state=NL") == [b.pk, c.pk]
     assert ids("ordering=-stance") == [d.pk, c.pk, b.pk, a.pk]
     assert ids("ordering=member_state,-date") == [a.pk, d.pk, c.pk, b.pk]
     bad = client.get("/api/v1/positions/?stance_min=keen")

@@ -29,9 +29,9 @@ def meetings(cycle):
 
 
 @pytest.fixture
-def restricted_case(pool_size, meetings, be_negotiator):
-    """HU's shared red line, then a restricted update only BE (who recorded it) may read."""
-    shared = record(be_negotiator, pool_size, meetings[0], "HU", "red_line", statement="No relocations at all.")
+def restricted_case(pool_size, meetings, be_negotiator, coordinator):
+    """HU's shared red line (from the minutes, by the coordinator), then BE's restricted note only BE may read."""
+    shared = record(coordinator, pool_size, meetings[0], "HU", "red_line", statement="No relocations at all.")
     restricted = record(
         be_negotiator,
         pool_size,

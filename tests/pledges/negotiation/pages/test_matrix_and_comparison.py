@@ -24,13 +24,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_matrix_shows_the_latest_stance_its_value_and_how_it_moved(
-    client, pool_size, dublin, meetings, be_negotiator, nl_official
+    client, pool_size, dublin, meetings, be_negotiator, nl_official, coordinator
 ):
     record(be_negotiator, pool_size, meetings[0], "BE", "oppose")
     latest = record(be_negotiator, pool_size, meetings[1], "BE", "support", proposed_value=Decimal("30000"))
     record(be_negotiator, dublin, meetings[1], "BE", "strong_support")
-    record(be_negotiator, pool_size, meetings[0], "DE", "support")
-    record(be_negotiator, pool_size, meetings[1], "DE", "reserve")
+    # DE's positions, as the coordinator records them from the Forum's minutes.
+    record(coordinator, pool_size, meetings[0], "DE", "support")
+    record(coordinator, pool_size, meetings[1], "DE", "reserve")
     client.force_login(nl_official)
     response = client.get(matrix_url(pool_size.cycle))
     assert response.status_code == 200
@@ -52,8 +53,8 @@ def test_matrix_shows_the_latest_stance_its_value_and_how_it_moved(
 
 
 def test_matrix_exports_the_latest_positions_as_csv_and_xlsx(client, pool_size, meetings, be_negotiator, coordinator):
-    record(be_negotiator, pool_size, meetings[0], "FR", "neutral")
-    record(be_negotiator, pool_size, meetings[1], "FR", "strong_support", proposed_value=Decimal("30000.50"))
+    record(coordinator, pool_size, meetings[0], "FR", "neutral")
+    record(coordinator, pool_size, meetings[1], "FR", "strong_support", proposed_value=Decimal("30000.50"))
     client.force_login(coordinator)
     response = client.get(matrix_url(pool_size.cycle, format="csv"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

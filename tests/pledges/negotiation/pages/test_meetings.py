@@ -7,7 +7,7 @@ import pytest
 
 from pledges.negotiation.models import Position
 from solidarity.domain.models import MemberState
-from tests.factories import CycleFactory, UserFactory
+from tests.factories import CycleFactory
 from tests.pledges.negotiation.pages.helpers import (
     BASE,
     REASON,
@@ -56,10 +56,10 @@ def test_a_batch_with_one_bad_row_saves_nothing_and_shows_the_error_on_that_row(
     assert "Financial contributions only" in page
 
 
-def test_an_error_the_service_finds_lands_on_its_row_and_nothing_is_saved(client, pool_size, meetings):
-    # A negotiator at EU level has no delegation: a restricted position has no one to be restricted to.
-    eu_negotiator = UserFactory(username="eu_negotiator", roles=["negotiator"])
-    client.force_login(eu_negotiator)
+def test_an_error_the_service_finds_lands_on_its_row_and_nothing_is_saved(client, pool_size, meetings, coordinator):
+    # The coordinator records from the minutes for no delegation: a restricted position has no one to be
+    # restricted to.
+    client.force_login(coordinator)
     rows = {"BE": {"stance": "support"}, "FR": {"stance": "oppose", "visibility": "restricted"}}
     response = entry_post(client, meetings[0], rows, topic=pool_size)
     assert response.status_code == 200 and not Position.objects.exists()
@@ -88,6 +88,8 @@ def test_a_good_batch_records_every_position_at_the_meeting(client, pool_size, d
         "BE",
     )
     assert (saved["DE"].proposed_value, saved["DE"].conditions) == (Decimal("30000.00"), "Balanced")
+    # What BE notes of other delegations stays BE's own (AMMR Arts 13-14); its own position is shared.
+    assert (saved["BE"].visibility, saved["DE"].visibility) == ("shared", "restricted")
     assert saved["BE"].history.first().history_change_reason == REASON
     page = html(client.get(response.url))
     assert "Recorded 3 positions" in page and "Restricted" in page
@@ -102,9 +104,13 @@ def test_an_empty_batch_or_a_stance_less_row_with_a_statement_is_refused(client,
     assert not Position.objects.exists()
 
 
-def test_only_negotiators_see_and_send_the_entry_form(client, pool_size, meetings, be_official, coordinator):
+def test_only_negotiators_and_the_coordinator_see_and_send_the_entry_form(
+    client, pool_size, meetings, be_official, auditor, coordinator
+):
     url = f"{BASE}/2026/meetings/{meetings[0].pk}/"
-    for reader in (be_official, coordinator):
+    client.force_login(coordinator)
+    assert "Record a round of positions" in html(client.get(url))
+    for reader in (be_official, auditor):
         client.force_login(reader)
         page = html(client.get(url))
         assert "Positions stated at this meeting" in page and "Record a round of positions" not in page

@@ -91,7 +91,7 @@ def test_a_stale_edit_is_refused_with_the_stored_values(client, pool_size, meeti
 def test_only_negotiators_of_the_recording_delegation_may_edit(
     client, pool_size, meetings, be_negotiator, nl_negotiator, be_official, coordinator
 ):
-    position = record(be_negotiator, pool_size, meetings[0], "CZ", "red_line")
+    position = record(be_negotiator, pool_size, meetings[0], "BE", "red_line")
     url = f"{BASE}/positions/{position.pk}/edit/"
     for user in (nl_negotiator, be_official, coordinator):
         client.force_login(user)

@@ -56,28 +56,29 @@ def test_restricted_positions_reach_the_recording_delegation_and_eu_level_reader
 ):
     shared, restricted = restricted_case
     client.force_login(request.getfixturevalue(reader))
+    # BE's note about HU is read on the pages of HU's positions, never as HU's current cell (AMMR Arts 13-14).
     (hu_pool,) = cells_of(row_of(html(client.get(matrix_url(shared.cycle))), "HU"))
-    assert "stance--oppose" in hu_pool and "up 1 from red line" in hu_pool and "Restricted" in hu_pool
-    assert "25,000 relocations in the pool" in hu_pool
+    assert "stance--red-line" in hu_pool and "Restricted" not in hu_pool
     detail = client.get(f"{BASE}/positions/{restricted.pk}/")
     assert detail.status_code == 200 and SECRET in html(detail)
-    assert [r["Stance"] for r in csv_rows(client.get(matrix_url(shared.cycle, format="csv")))] == ["Oppose"]
+    assert SECRET in html(client.get(f"{BASE}/{shared.cycle.year}/states/HU/"))
+    assert [r["Stance"] for r in csv_rows(client.get(matrix_url(shared.cycle, format="csv")))] == ["Red line"]
 
 
 def test_history_of_a_position_made_shared_keeps_its_restricted_past_within_the_delegation(
     client, pool_size, meetings, be_negotiator, nl_negotiator
 ):
-    position = record(be_negotiator, pool_size, meetings[0], "AT", "reserve", visibility="restricted", statement=SECRET)
+    position = record(be_negotiator, pool_size, meetings[0], "BE", "reserve", visibility="restricted", statement=SECRET)
     services.position_update(
         position=position,
-        changes={"visibility": "shared", "statement": "Austria keeps a reserve."},
+        changes={"visibility": "shared", "statement": "Belgium keeps a reserve."},
         expected_version=1,
         actor=be_negotiator,
         reason="Said in public",
     )
     client.force_login(nl_negotiator)
     page = html(client.get(f"{BASE}/positions/{position.pk}/"))
-    assert "Austria keeps a reserve." in page and "Said in public" in page
+    assert "Belgium keeps a reserve." in page and "Said in public" in page
     assert SECRET not in page and REASON not in page
     assert "(restricted to the recording delegation)" in page
     client.force_login(be_negotiator)

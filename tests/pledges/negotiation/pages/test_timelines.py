@@ -63,11 +63,11 @@ def test_a_long_timeline_comes_in_pages_that_keep_the_change_across_the_break(
 
 
 def test_topic_timeline_lists_each_state_and_those_without_a_position(
-    client, pool_size, meetings, be_negotiator, nl_official
+    client, pool_size, meetings, nl_negotiator, coordinator, nl_official
 ):
-    record(be_negotiator, pool_size, meetings[0], "NL", "oppose")
-    record(be_negotiator, pool_size, meetings[1], "NL", "support", proposed_value=Decimal("21000"))
-    record(be_negotiator, pool_size, meetings[1], "DE", "strong_support")
+    record(nl_negotiator, pool_size, meetings[0], "NL", "oppose")
+    record(nl_negotiator, pool_size, meetings[1], "NL", "support", proposed_value=Decimal("21000"))
+    record(coordinator, pool_size, meetings[1], "DE", "strong_support")
     client.force_login(nl_official)
     response = client.get(f"{BASE}/2026/topics/{pool_size.pk}/")
     assert response.status_code == 200
