@@ -276,6 +276,9 @@ IF_MATCH = OpenApiParameter(
     type=str,
     location=OpenApiParameter.HEADER,
     required=False,
+    # What check_version reads: a version, quoted or not, weak or strong; `*` (any version) is refused, as it
+    # would let a write pass without saying which version it was made on.
+    pattern=r'^(W/)?"?[0-9]{1,9}"?$',
     description='The ETag you last read, e.g. `"3"`. Either this or the `version` field is required.',
     examples=[OpenApiExample("Version 1", value='"1"')],
 )

@@ -23,6 +23,7 @@ in the fuzzing phase), ``FUZZ_STATEFUL_STEPS`` (scenarios per role), ``FUZZ_PHAS
 import os
 
 import hypothesis
+import jsonschema
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -142,9 +143,31 @@ def _remember_demo_ids() -> None:
     KNOWN_VALUES["object_id"] = [str(pk) for pk in KNOWN_VALUES["pledge"][:5]] + ["2026", "BE"]
 
 
-def _sometimes_known(values: dict) -> st.SearchStrategy:
-    """The generated values, or the same with known ids and codes put in where the names match."""
-    names = [name for name in values if KNOWN_VALUES.get(name)]
+def _parameter_schemas(operation, location: str) -> dict[str, dict]:
+    """Each parameter's (or JSON body property's) schema, by name."""
+    if location == "body":
+        bodies = [body for body in operation.body if body.media_type == "application/json"] or list(operation.body)
+        return bodies[0].definition.get("schema", {}).get("properties", {}) if bodies else {}
+    parameters = {"path": operation.path_parameters, "query": operation.query, "header": operation.headers}[location]
+    return {parameter.name: parameter.definition.get("schema", {}) for parameter in parameters}
+
+
+def _is_valid(value, parameter_schema: dict) -> bool:
+    try:
+        jsonschema.validate(value, parameter_schema)
+    except (jsonschema.ValidationError, jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):
+        return False
+    return True
+
+
+def _sometimes_known(values: dict, operation, location: str) -> st.SearchStrategy:
+    """The generated values, or the same with known ids and codes put in where the names match.
+
+    Only a value the schema allows is replaced: a value generated to break the schema must reach the server
+    as generated, or the check that schema-invalid requests are refused would judge a request made valid here.
+    """
+    schemas = _parameter_schemas(operation, location)
+    names = [name for name in values if KNOWN_VALUES.get(name) and _is_valid(values[name], schemas.get(name, {}))]
     if not names:
         return st.just(values)
     known = st.fixed_dictionaries({name: st.sampled_from(KNOWN_VALUES[name]) for name in names})
@@ -157,22 +180,26 @@ def flatmap_path_parameters(context, path_parameters):
     if not ids or not path_parameters:
         return st.just(path_parameters)
     name = next(iter(path_parameters))
+    if not _is_valid(path_parameters[name], _parameter_schemas(context.operation, "path").get(name, {})):
+        return st.just(path_parameters)
     return st.one_of(st.just(path_parameters), st.sampled_from(ids).map(lambda pk: {**path_parameters, name: pk}))
 
 
 @schema.hook
 def flatmap_body(context, body):
-    return _sometimes_known(body) if isinstance(body, dict) else st.just(body)
+    return _sometimes_known(body, context.operation, "body") if isinstance(body, dict) else st.just(body)
 
 
 @schema.hook
 def flatmap_query(context, query):
-    return _sometimes_known(query) if isinstance(query, dict) else st.just(query)
+    return _sometimes_known(query, context.operation, "query") if isinstance(query, dict) else st.just(query)
 
 
 @schema.hook
 def flatmap_headers(context, headers):
     if not isinstance(headers, dict) or "If-Match" not in headers:
+        return st.just(headers)
+    if not _is_valid(headers["If-Match"], _parameter_schemas(context.operation, "header").get("If-Match", {})):
         return st.just(headers)
     return st.one_of(st.just(headers), st.sampled_from(['"1"', '"2"', '"3"']).map(lambda v: {**headers, "If-Match": v}))
 
