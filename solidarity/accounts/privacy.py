@@ -25,6 +25,7 @@ from solidarity.accounts.models import User
 from solidarity.platform.audit import AuditFilters, iter_audit_log
 from solidarity.platform.audit_export import EXPORT_HEADERS, export_row, plain
 from solidarity.platform.history import stamp
+from solidarity.platform.integrity import PSEUDONYM_PREFIX
 
 log = logging.getLogger("solidarity.security")
 
@@ -36,7 +37,7 @@ class PrivacyError(Exception):
 
 
 def pseudonym_for(user: User) -> str:
-    return f"user-{user.pk}"
+    return f"{PSEUDONYM_PREFIX}{user.pk}"
 
 
 def is_anonymised(user: User) -> bool:
@@ -160,9 +161,12 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
         user.set_unusable_password()
         stamp(user, actor=None, reason=reason)
         user.save()
-        # The account's own versions (exempt from the append-only rule for this): its earlier names go too.
+        # The account's own versions: its earlier names go too. The database lets through this one rewrite of
+        # a history row, and only of the identity (solidarity.platform.integrity); the versions already
+        # anonymised are left alone, as the trigger refuses an UPDATE that changes nothing.
         # Row by row: these rows are the history itself, and the admin's log is no audited model.
-        for version in User.history.filter(id=user.pk):
+        anonymised = {"username": pseudonym, "first_name": "", "last_name": "", "email": ""}
+        for version in User.history.filter(id=user.pk).exclude(**anonymised, history_ip_address=None):
             version.username, version.first_name, version.last_name, version.email = pseudonym, "", "", ""
             version.history_ip_address = None
             version.save(update_fields=["username", "first_name", "last_name", "email", "history_ip_address"])
