@@ -19,9 +19,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
 from solidarity.platform.audit import AuditFilters, iter_audit_log
 from solidarity.platform.audit_export import EXPORT_HEADERS, export_row, plain
 from solidarity.platform.history import stamp
@@ -29,7 +28,7 @@ from solidarity.platform.integrity import PSEUDONYM_PREFIX
 
 log = logging.getLogger("solidarity.security")
 
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2  # 2: several API tokens, each with its name and expiry
 
 
 class PrivacyError(Exception):
@@ -62,7 +61,7 @@ def _records_referring_to(user: User) -> list[dict]:
     for model in apps.get_models():
         if model._meta.app_label not in {"solidarity", "pledges", "compliance"}:
             continue
-        if model.__name__.startswith("Historical") or model is User:
+        if model.__name__.startswith("Historical") or model in (User, ApiToken):  # the tokens: listed on their own
             continue
         for model_field in model._meta.concrete_fields:
             if getattr(model_field, "related_model", None) is not User:
@@ -79,7 +78,6 @@ def _records_referring_to(user: User) -> list[dict]:
 
 def export_user_data(user: User) -> dict:
     """Everything the registry keeps about ``user``, as JSON-ready data (no secret: no password, key or seed)."""
-    token = Token.objects.filter(user=user).first()
     login_filter = {"username": user.get_username()}
     return {
         "format": EXPORT_FORMAT,
@@ -98,7 +96,10 @@ def export_user_data(user: User) -> dict:
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },
-        "api_token": {"created": _when(token.created)} if token else None,
+        "api_tokens": [
+            {"name": t.name, "created": _when(t.created), "expiry": _when(t.expiry)}
+            for t in ApiToken.objects.filter(user=user).order_by("created")
+        ],
         "second_factor_devices": [
             {
                 "name": d.name,
@@ -143,7 +144,7 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
 
     Kept: the account row (so every history row still points at one actor), its delegation and roles (what
     the actor acted as), and every history row of the domain models. Removed: names, e-mail, username (also
-    from the account's own past versions and the admin's log), password, API token, second factor, open
+    from the account's own past versions and the admin's log), password, API tokens, second factor, open
     sessions and log-in records.
     """
     pseudonym = pseudonym_for(user)
@@ -175,7 +176,7 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
         ):
             entry.object_repr = pseudonym
             entry.save(update_fields=["object_repr"])
-        Token.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
         TOTPDevice.objects.filter(user=user).delete()
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username=old_username).delete()
