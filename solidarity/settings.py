@@ -300,6 +300,28 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": 0,
 }
 
+# The shared cache, where the API's throttles count: Redis when REDIS_URL is set (production; e.g.
+# redis://127.0.0.1:6379/0), so that every worker and machine counts together; otherwise the database's cache
+# table (`registry_cache`, made by every `migrate`), the embedded default that needs no other service.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "registry"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "registry_cache",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "registry"),
+        }
+    }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Solidarity registry API",
     "DESCRIPTION": (
