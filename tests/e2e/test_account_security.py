@@ -62,7 +62,7 @@ def test_an_official_creates_an_api_token_and_sees_it_once(new_page):
     page.wait_for_load_state()
     key = page.locator("#new-token").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", key)
-    assert page.get_by_role("cell", name="Nightly export").is_visible()
+    assert page.get_by_role("cell", name="Nightly export", exact=True).is_visible()
     check_page(page, "api-token-created")
     page.reload()
     assert key not in page.content()
