@@ -5,7 +5,8 @@ address, the delegation and the roles. The audit trail refers to users by key (`
 replacing the name, e-mail and username of a user by a pseudonym (``user-<id>``) anonymises every history
 row at once and leaves it readable: who did what is still one consistent, if nameless, actor. History rows
 of the domain models are never rewritten (the database refuses it); only the user's own history, which
-holds the earlier names, is.
+holds the earlier names, is, and only so: its trigger lets through the UPDATE that blanks a person's identity
+and nothing else (solidarity.platform.integrity).
 """
 
 import datetime
