@@ -45,10 +45,11 @@ format: install
 	$(UV) run --frozen ruff check --fix .
 
 # The benchmark (docs/benchmarks.md): a large data set in its own database (dropped and recreated, never the
-# test one), gunicorn with 2 sync workers and DEBUG off, wrk from Debian on loopback. BENCH_ARGS: e.g. --reseed.
+# test one), gunicorn with 2 sync workers and DEBUG off, Redis as the shared cache (as in production), wrk from
+# Debian on loopback. BENCH_ARGS: e.g. --reseed.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
-	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
 	SECRET_KEY=$${SECRET_KEY:-$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')} \
 	$(UV) run --frozen python -m bench $(BENCH_ARGS)

@@ -6,14 +6,16 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import get_digest_token
 
 from bench.seed_copy import HistoryWriter, copy_rows, first_free_id
 from bench.seed_plan import BENCH_PASSWORD, UTC, Scale, SeededCycle, SeededUsers, moment_on
 from pledges.negotiation.models import ForumLevel, ForumMeeting, Topic
-from solidarity.accounts.models import Role, User
+from solidarity.accounts.models import ApiToken, Role, User
 from solidarity.domain.models import (
     CycleStatus,
     Designation,
@@ -111,12 +113,8 @@ def seed_users(connection, states, rng, summary, *, using: str) -> SeededUsers:
         ({"id": first + i, "user_id": pk, "group_id": groups[role]} for i, (pk, _, _, role) in enumerate(people)),
         summary,
     )
-    copy_rows(
-        connection,
-        Token,
-        ({"key": Token.generate_key(), "user_id": pk, "created": joined} for pk, _, _, _ in people),
-        summary,
-    )
+    expiry = timezone.now() + datetime.timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    copy_rows(connection, ApiToken, (_token_row(pk, joined, expiry) for pk, _, _, _ in people), summary)
     by_role: dict[str, dict] = {}
     for pk, name, code, role in people:
         by_role.setdefault(role, {})[code or name] = pk
@@ -309,3 +307,16 @@ def _meeting_rows(connection, scale: Scale, cycles: list[SeededCycle]) -> list[t
             cycle.meetings.append((values["id"], day))
             rows.append((values, datetime.datetime(cycle.year - 1, 3, 1, 10, tzinfo=UTC)))
     return rows
+
+
+def _token_row(user_id: int, created, expiry) -> dict:
+    """A token as users hold them (stored as a digest: its key is thrown away; the runner makes its own)."""
+    digest, key = get_digest_token()
+    return {
+        "digest": digest,
+        "token_key": key[:15],
+        "user_id": user_id,
+        "created": created,
+        "expiry": expiry,
+        "name": "Delegation tool",
+    }

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
 from solidarity.domain import services
 from solidarity.domain.models import (
     Designation,
@@ -187,6 +187,24 @@ class DesignationAdmin(ServiceAdmin):
             actor=request.user,
             reason=reason,
         )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds which API token, until when; an admin revokes one by deleting it. Keys are never shown: only
+    their digest is kept, and a new token is made by its user on the API tokens page."""
+
+    list_display = ("name", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username")
+    fields = ("name", "user", "created", "expiry")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OfficialShare)

@@ -4,7 +4,16 @@ The user model is the platform's (``solidarity.accounts``), the rest the cycle d
 Code imports a model from its home, never from here (import-linter checks it).
 """
 
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
 from solidarity.domain.models import Designation, MemberState, OfficialShare, ReferenceFigure, Scenario, SolidarityCycle
 
-__all__ = ["Designation", "MemberState", "OfficialShare", "ReferenceFigure", "Scenario", "SolidarityCycle", "User"]
+__all__ = [
+    "ApiToken",
+    "Designation",
+    "MemberState",
+    "OfficialShare",
+    "ReferenceFigure",
+    "Scenario",
+    "SolidarityCycle",
+    "User",
+]

@@ -5,6 +5,7 @@ typed environment variable, and a bad value stops the process at start-up instea
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,7 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -245,11 +246,23 @@ if _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@solidarity.invalid")
 
+# API tokens (django-rest-knox, solidarity.accounts.tokens): stored as a digest, several per user, each named,
+# expiring after API_TOKEN_TTL_DAYS (the longest a user may choose), refused while the user is locked out.
+KNOX_TOKEN_MODEL = "solidarity.ApiToken"
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_DAYS must be at least 1, not {API_TOKEN_TTL_DAYS}")
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
+# knox's own token model is replaced by ApiToken (KNOX_TOKEN_MODEL): its migrations would make an unused table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
 REST_FRAMEWORK = {
-    # Token first: its `WWW-Authenticate` header makes a request without credentials a 401, not a 403.
+    # Token first: its `WWW-Authenticate` header makes a request without credentials a 401, not a 403. The
+    # session's class, last, counts the requests that bring no credentials against their address's rate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "solidarity.accounts.security.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "solidarity.accounts.tokens.TokenAuthentication",
+        "solidarity.accounts.tokens.SessionAuthentication",
     ],
     # `?format=csv` exports any list (solidarity.platform.renderers.CSVRenderer).
     "DEFAULT_RENDERER_CLASSES": [
@@ -273,15 +286,41 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "solidarity.platform.schema.RegistryAutoSchema",
     "EXCEPTION_HANDLER": "solidarity.platform.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    # Counted in the shared cache (CACHES below): every worker process counts against the same budget. A request
+    # that does not authenticate (no credentials, or a refused token) counts against its address's `anon` rate in
+    # the authentication classes (solidarity.accounts.tokens), so that it meets the 429 before any 401; an
+    # authenticated one against its user's `user` rate.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("API_THROTTLE_USER", "100000/hour"),
     },
+    # A client is its REMOTE_ADDR (the deployment sets it from the PROXY protocol), never an X-Forwarded-For
+    # header any client could make up to start afresh.
+    "NUM_PROXIES": 0,
 }
+
+# The shared cache, where the API's throttles count: Redis when REDIS_URL is set (production; e.g.
+# redis://127.0.0.1:6379/0), so that every worker and machine counts together; otherwise the database's cache
+# table (`registry_cache`, made by every `migrate`), the embedded default that needs no other service.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "registry"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "registry_cache",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "registry"),
+        }
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Solidarity registry API",
@@ -289,7 +328,10 @@ SPECTACULAR_SETTINGS = {
         "The annual solidarity cycle of Regulation (EU) 2024/1351 (AMMR): Member States, cycles, "
         "reference figures, fair shares, pledges, negotiation positions and compliance.\n\n"
         "**Authentication**: the session of the pages, or a user's token as `Authorization: Token <key>`. "
-        "Without credentials every endpoint answers 401.\n\n"
+        "Without credentials every endpoint answers 401. A user makes, names and revokes tokens on the page "
+        "/accounts/api-tokens/; each expires (at most `API_TOKEN_TTL_DAYS`, 90 days by default), an expired "
+        "one answers 401 `token_expired`, and while the user is locked out after failed log-ins every request "
+        "with their tokens answers 403 `account_locked`.\n\n"
         "**Errors** share one JSON shape: `type` (`validation_error`, `client_error`, `server_error`) and "
         "`errors`, a list of `{code, detail, attr}` where `code` is machine-readable and `attr` names the field "
         "(or null); a 412 adds `current`. 400 invalid input, 401 not logged in, 403 not permitted (nothing "
@@ -300,8 +342,9 @@ SPECTACULAR_SETTINGS = {
         "\n\n"
         "**Lists** are paged (`page`, `page_size` up to 500), filtered by the parameters each documents and "
         "sorted by `ordering`; `?format=csv` exports the whole filtered list as CSV.\n\n"
-        "**Throttling**: per client, anonymous requests (`API_THROTTLE_ANON`, default 60 a minute) and each "
-        "user's (`API_THROTTLE_USER`); beyond it 429 with `Retry-After`."
+        "**Throttling**: requests that do not authenticate (without credentials or with a refused token) count "
+        "per client address (`API_THROTTLE_ANON`, default 60 a minute), before any 401; each user's requests "
+        "per user (`API_THROTTLE_USER`); beyond it 429 with `Retry-After`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

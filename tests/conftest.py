@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from solidarity.domain.models import ReferenceFigure
@@ -43,6 +44,11 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # One process runs the tests: the throttles count in memory, afresh for each test, so that no test is
+    # throttled by the requests of the tests before it, and none pays the queries of the database cache. The
+    # shared caches (Redis, the database's) have their own tests (tests/solidarity/accounts/test_throttling.py).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
 
 
 @pytest.fixture

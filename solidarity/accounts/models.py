@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import StringAgg, Value
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from solidarity.platform.history import audited
 
@@ -52,3 +55,29 @@ class User(AbstractUser):
 
     def has_role(self, role: str) -> bool:
         return role in self.role_names
+
+
+API_TOKEN_NAME_MAX_LENGTH = 100
+
+
+class ApiToken(AbstractAuthToken):
+    """A user's API token (django-rest-knox): only a SHA-512 digest of its key is stored, so a copy of the
+    database gives no working token. A user may hold several, each with a name and an expiry, each revocable."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=API_TOKEN_NAME_MAX_LENGTH,
+        help_text=_("What the token is for, e.g. the tool that uses it."),
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

@@ -5,7 +5,8 @@ address, the delegation and the roles. The audit trail refers to users by key (`
 replacing the name, e-mail and username of a user by a pseudonym (``user-<id>``) anonymises every history
 row at once and leaves it readable: who did what is still one consistent, if nameless, actor. History rows
 of the domain models are never rewritten (the database refuses it); only the user's own history, which
-holds the earlier names, is.
+holds the earlier names, is, and only so: its trigger lets through the UPDATE that blanks a person's identity
+and nothing else (solidarity.platform.integrity).
 """
 
 import datetime
@@ -19,16 +20,16 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
 from solidarity.platform.audit import AuditFilters, iter_audit_log
 from solidarity.platform.audit_export import EXPORT_HEADERS, export_row, plain
 from solidarity.platform.history import stamp
+from solidarity.platform.integrity import PSEUDONYM_PREFIX
 
 log = logging.getLogger("solidarity.security")
 
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2  # 2: several API tokens, each with its name and expiry
 
 
 class PrivacyError(Exception):
@@ -36,7 +37,7 @@ class PrivacyError(Exception):
 
 
 def pseudonym_for(user: User) -> str:
-    return f"user-{user.pk}"
+    return f"{PSEUDONYM_PREFIX}{user.pk}"
 
 
 def is_anonymised(user: User) -> bool:
@@ -61,7 +62,7 @@ def _records_referring_to(user: User) -> list[dict]:
     for model in apps.get_models():
         if model._meta.app_label not in {"solidarity", "pledges", "compliance"}:
             continue
-        if model.__name__.startswith("Historical") or model is User:
+        if model.__name__.startswith("Historical") or model in (User, ApiToken):  # the tokens: listed on their own
             continue
         for model_field in model._meta.concrete_fields:
             if getattr(model_field, "related_model", None) is not User:
@@ -78,7 +79,6 @@ def _records_referring_to(user: User) -> list[dict]:
 
 def export_user_data(user: User) -> dict:
     """Everything the registry keeps about ``user``, as JSON-ready data (no secret: no password, key or seed)."""
-    token = Token.objects.filter(user=user).first()
     login_filter = {"username": user.get_username()}
     return {
         "format": EXPORT_FORMAT,
@@ -97,7 +97,10 @@ def export_user_data(user: User) -> dict:
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },
-        "api_token": {"created": _when(token.created)} if token else None,
+        "api_tokens": [
+            {"name": t.name, "created": _when(t.created), "expiry": _when(t.expiry)}
+            for t in ApiToken.objects.filter(user=user).order_by("created")
+        ],
         "second_factor_devices": [
             {
                 "name": d.name,
@@ -142,7 +145,7 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
 
     Kept: the account row (so every history row still points at one actor), its delegation and roles (what
     the actor acted as), and every history row of the domain models. Removed: names, e-mail, username (also
-    from the account's own past versions and the admin's log), password, API token, second factor, open
+    from the account's own past versions and the admin's log), password, API tokens, second factor, open
     sessions and log-in records.
     """
     pseudonym = pseudonym_for(user)
@@ -160,9 +163,12 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
         user.set_unusable_password()
         stamp(user, actor=None, reason=reason)
         user.save()
-        # The account's own versions (exempt from the append-only rule for this): its earlier names go too.
+        # The account's own versions: its earlier names go too. The database lets through this one rewrite of
+        # a history row, and only of the identity (solidarity.platform.integrity); the versions already
+        # anonymised are left alone, as the trigger refuses an UPDATE that changes nothing.
         # Row by row: these rows are the history itself, and the admin's log is no audited model.
-        for version in User.history.filter(id=user.pk):
+        anonymised = {"username": pseudonym, "first_name": "", "last_name": "", "email": ""}
+        for version in User.history.filter(id=user.pk).exclude(**anonymised, history_ip_address=None):
             version.username, version.first_name, version.last_name, version.email = pseudonym, "", "", ""
             version.history_ip_address = None
             version.save(update_fields=["username", "first_name", "last_name", "email", "history_ip_address"])
@@ -171,7 +177,7 @@ def anonymise_user(user: User, *, reason: str = "Personal data anonymised on req
         ):
             entry.object_repr = pseudonym
             entry.save(update_fields=["object_repr"])
-        Token.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
         TOTPDevice.objects.filter(user=user).delete()
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username=old_username).delete()

@@ -1,4 +1,4 @@
-"""Accounts: the log-in with an optional second factor, idle sessions, the 2FA set-up and API tokens.
+"""Accounts: the log-in with an optional second factor, idle sessions and the 2FA set-up (API tokens: ``tokens``).
 
 The log-in takes two steps for a user with a TOTP device: the password (checked by Django, counted by
 django-axes), then the six-digit code; nobody is logged in between the two. The middleware is the
@@ -37,10 +37,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
-from solidarity.accounts.models import ROLE_LIST, Role, with_role_names
+from solidarity.accounts.models import Role, with_role_names
 
 log = logging.getLogger("solidarity.security")
 
@@ -77,19 +75,6 @@ class PasswordBackend(ModelBackend):
 
     def get_group_permissions(self, user_obj, obj=None):
         return set()
-
-
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, reading the user's roles with the token and the user (one query)."""
-
-    def authenticate_credentials(self, key):
-        token = with_role_names(Token.objects.select_related("user"), "user__").filter(key=key).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        setattr(token.user, ROLE_LIST, getattr(token, ROLE_LIST))
-        return token.user, token
 
 
 def is_privileged(user) -> bool:
@@ -143,26 +128,6 @@ def qr_code_svg(device: TOTPDevice) -> str:
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     label = "QR code to scan with an authenticator app"
     return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S308
-
-
-def api_token(user) -> Token | None:
-    return Token.objects.filter(user=user).first()
-
-
-def issue_api_token(user) -> Token:
-    """A new API token for ``user``; an earlier one stops working at once."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        token = Token.objects.create(user=user)
-    log.info("API token issued for user %s", user.pk)
-    return token
-
-
-def revoke_api_token(user) -> bool:
-    deleted, _ = Token.objects.filter(user=user).delete()
-    if deleted:
-        log.info("API token revoked for user %s", user.pk)
-    return bool(deleted)
 
 
 @receiver(user_logged_in, dispatch_uid="registry_remember_login_facts")
@@ -438,29 +403,6 @@ def two_factor(request):
 
 def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def api_tokens(request):
-    """The user's API token: create or replace it (its key is shown once), or revoke it."""
-    user = request.user
-    new_key, replaced = None, False
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action in {"create", "replace"}:
-            replaced = api_token(user) is not None
-            new_key = issue_api_token(user).key
-        elif action == "revoke":
-            if revoke_api_token(user):
-                messages.success(request, "The API token was revoked: requests that send it are now refused.")
-            return redirect("api-tokens")
-        else:
-            return redirect("api-tokens")
-    return render(
-        request, "account/api_tokens.html", {"token": api_token(user), "new_key": new_key, "replaced": replaced}
-    )
 
 
 password_change = auth_views.PasswordChangeView.as_view(template_name="registration/password_change_form.html")

@@ -3,6 +3,11 @@
 The audit trail is only worth what it resists: the application never rewrites a history row, and the
 database refuses it too, whatever code or console tries. The triggers are (re)installed after every
 `migrate`, so a history table added by a later migration is covered without anyone remembering it.
+
+Every history table is covered, the users' and their role changes' included. The one rewrite the database
+lets through is the anonymisation of a person (GDPR Art. 17, ``solidarity.accounts.privacy``): on the users'
+own history, an UPDATE that replaces the identity columns by the pseudonym and blanks, and changes nothing
+else, is accepted; any other UPDATE, and every DELETE, is refused there too.
 """
 
 from dataclasses import dataclass
@@ -11,12 +16,15 @@ from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
 TRIGGER_FUNCTION = "registry_history_append_only"
+ANONYMISE_ONLY_FUNCTION = "registry_user_history_anonymise_only"
 ROW_TRIGGER = "history_append_only_row"
 TRUNCATE_TRIGGER = "history_append_only_truncate"
 
-# The users' own history may be rewritten by the anonymisation of a person's data (GDPR Art. 17);
-# it holds no domain decision, and who-did-what stays readable through history_user on the other tables.
-EXEMPT_MODELS = {"solidarity.HistoricalUser", "solidarity.HistoricalUser_groups"}
+# What an anonymised person is called (``user-<id>``), here and in solidarity.accounts.privacy.
+PSEUDONYM_PREFIX = "user-"
+# The users' own history: the only table whose rows may be anonymised, and the columns that name a person.
+ANONYMISABLE_TABLE = "solidarity_historicaluser"
+IDENTITY_COLUMNS = ("username", "first_name", "last_name", "email", "history_ip_address")
 
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION {TRIGGER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -31,18 +39,41 @@ END
 $$;
 """
 
+_IDENTITY_ARRAY = "ARRAY[" + ", ".join(f"'{column}'" for column in IDENTITY_COLUMNS) + "]"
+ANONYMISE_ONLY_SQL = f"""
+CREATE OR REPLACE FUNCTION {ANONYMISE_ONLY_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- The anonymisation of a person: the identity becomes the pseudonym and blanks, nothing else changes.
+  IF TG_OP = 'UPDATE'
+     AND NEW.username = '{PSEUDONYM_PREFIX}' || OLD.id::text
+     AND NEW.first_name = '' AND NEW.last_name = '' AND NEW.email = '' AND NEW.history_ip_address IS NULL
+     AND to_jsonb(NEW) IS DISTINCT FROM to_jsonb(OLD)
+     AND to_jsonb(NEW) - {_IDENTITY_ARRAY}::text[] = to_jsonb(OLD) - {_IDENTITY_ARRAY}::text[]
+  THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'history table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+"""
+
 APPEND_ONLY_SQLSTATE = "42501"  # insufficient_privilege: what the trigger raises, checked by code
 
 
-def history_tables() -> list[str]:
-    """Tables of every HistoricalRecords model of the registry, but the exempt ones."""
-    return sorted(
-        model._meta.db_table
+def _history_keys() -> dict[str, str]:
+    """Table -> primary key column of every HistoricalRecords model of the registry (many-to-many ones too)."""
+    return {
+        model._meta.db_table: model._meta.pk.column
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.label not in EXEMPT_MODELS
-        and (hasattr(model, "instance_type") or model._meta.db_table.split("_", 1)[-1].startswith("historical"))
+        if (hasattr(model, "instance_type") or model._meta.db_table.split("_", 1)[-1].startswith("historical"))
         and model._meta.app_label in {"solidarity", "pledges", "compliance"}
-    )
+    }
+
+
+def history_tables() -> list[str]:
+    """Tables of every HistoricalRecords model of the registry (the many-to-many histories included)."""
+    return sorted(_history_keys())
 
 
 def install_append_only_triggers(using: str = "default") -> int:
@@ -52,13 +83,15 @@ def install_append_only_triggers(using: str = "default") -> int:
     tables = history_tables()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(FUNCTION_SQL)
+        cursor.execute(ANONYMISE_ONLY_SQL)
         for table in tables:
             quoted = connection.ops.quote_name(table)
+            row_function = ANONYMISE_ONLY_FUNCTION if table == ANONYMISABLE_TABLE else TRIGGER_FUNCTION
             cursor.execute(f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {quoted}")
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {quoted}")
             cursor.execute(
                 f"CREATE TRIGGER {ROW_TRIGGER} BEFORE UPDATE OR DELETE ON {quoted} "
-                f"FOR EACH ROW EXECUTE FUNCTION {TRIGGER_FUNCTION}()"
+                f"FOR EACH ROW EXECUTE FUNCTION {row_function}()"
             )
             cursor.execute(
                 f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {quoted} "
@@ -83,7 +116,8 @@ def verify_append_only() -> list[TableCheck]:
     """Check every history table: both triggers present and enabled, and a probing UPDATE refused."""
     if connection.vendor != "postgresql":
         raise RuntimeError("Append-only history is enforced on PostgreSQL only; this database is " + connection.vendor)
-    tables = history_tables()
+    keys = _history_keys()
+    tables = sorted(keys)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -98,21 +132,21 @@ def verify_append_only() -> list[TableCheck]:
                 table=table,
                 row_trigger=(table, ROW_TRIGGER) in present,
                 truncate_trigger=(table, TRUNCATE_TRIGGER) in present,
-                update_refused=_probe_update(table),
+                update_refused=_probe_update(table, keys[table]),
             )
         )
     return checks
 
 
-def _probe_update(table: str) -> bool | None:
-    """Try to rewrite one history row inside a savepoint that is always rolled back."""
-    quoted = connection.ops.quote_name(table)
+def _probe_update(table: str, key: str) -> bool | None:
+    """Try to rewrite one history row (its key set to itself) inside a savepoint that is always rolled back."""
+    quoted, key = connection.ops.quote_name(table), connection.ops.quote_name(key)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {quoted} SET history_change_reason = history_change_reason "  # noqa: S608
-                    f"WHERE history_id = (SELECT history_id FROM {quoted} ORDER BY history_id LIMIT 1)"
+                    f"UPDATE {quoted} SET {key} = {key} "  # noqa: S608
+                    f"WHERE {key} = (SELECT {key} FROM {quoted} ORDER BY {key} LIMIT 1)"
                 )
                 touched = cursor.rowcount
             transaction.set_rollback(True)

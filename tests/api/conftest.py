@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from rest_framework.authtoken.models import Token
 
 from solidarity.accounts.models import User
+from solidarity.accounts.tokens import issue_api_token
 
 # The demo user of each role (solidarity.demo.DEMO_USERS).
 ROLE_USERS = {
@@ -42,7 +42,7 @@ def demo_api_tokens(django_db_setup, django_db_blocker):
     ):
         call_command("loaddemo", "--force", stdout=StringIO())
         tokens = {
-            role: Token.objects.get_or_create(user=User.objects.get(username=username))[0].key
+            role: issue_api_token(User.objects.get(username=username), name="API tests")[1]
             for role, username in ROLE_USERS.items()
         }
     yield tokens

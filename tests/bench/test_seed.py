@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 from django.db import connection
 from django.db.models import Count
-from rest_framework.authtoken.models import Token
 
 from bench.seed import seed
 from bench.seed_copy import SeedError
@@ -13,7 +12,7 @@ from bench.seed_plan import TINY
 from pledges.negotiation.models import Position
 from pledges.negotiation.selectors import position_matrix
 from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
 from solidarity.domain.models import CycleStatus, SolidarityCycle
 from solidarity.platform.audit import AuditFilters, audit_log_page, audit_sources
 
@@ -37,7 +36,7 @@ def test_the_tiny_data_set_has_the_counts_asked_and_passes_every_constraint():
     assert _history_rows() == summary.history_rows == TINY.history
     assert Pledge.objects.values("member_state").distinct().count() == TINY.states
     # An official and a negotiator per state, and the EU-level roles, each with an API token.
-    assert User.objects.count() == Token.objects.count() == 2 * TINY.states + 3
+    assert User.objects.count() == ApiToken.objects.count() == 2 * TINY.states + 3
     assert User.objects.filter(groups__name="official", member_state__isnull=False).count() == TINY.states
 
 

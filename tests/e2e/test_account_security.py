@@ -55,12 +55,14 @@ def test_an_official_sets_up_a_second_factor_and_logs_in_with_it(new_page, live_
 
 def test_an_official_creates_an_api_token_and_sees_it_once(new_page):
     page = new_page("be_official")
-    page.get_by_role("link", name="API token").click()
+    page.get_by_role("link", name="API tokens").click()
     page.wait_for_load_state()
+    page.get_by_role("textbox", name="Name").fill("Nightly export")
     page.get_by_role("button", name="Create a token").click()
     page.wait_for_load_state()
     key = page.locator("#new-token").inner_text()
-    assert re.fullmatch(r"[0-9a-f]{40}", key)
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert page.get_by_role("cell", name="Nightly export", exact=True).is_visible()
     check_page(page, "api-token-created")
     page.reload()
     assert key not in page.content()

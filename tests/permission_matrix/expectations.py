@@ -82,6 +82,7 @@ WRITERS = {
     ("solidarity.memberstate", "*"): NOBODY,
     # One's own account (password, second factor, API tokens): every logged-in user, for oneself.
     ("solidarity.user", "post"): (("member", None),),
+    ("solidarity.apitoken", "post"): (("member", None),),
     ("solidarity.solidaritycycle", "*"): COORDINATOR,
     ("solidarity.referencefigure", "*"): COORDINATOR,
     ("solidarity.designation", "*"): COORDINATOR,

@@ -14,7 +14,8 @@ from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding,
 from pledges.implementation.models import Activation, Fulfilment, ResponsibilityOffset
 from pledges.negotiation.models import ForumMeeting, Position, Topic
 from pledges.pledging.models import DeductionRequest, Pledge, PledgeStatus
-from solidarity.accounts.models import User
+from solidarity.accounts.models import ApiToken, User
+from solidarity.accounts.tokens import issue_api_token
 from solidarity.domain.models import (
     Designation,
     DesignationKind,
@@ -57,12 +58,13 @@ APPS = ("solidarity", "pledges", "compliance")
 
 
 def registry_models():
-    """Every model of the registry's apps, without the history tables django-simple-history adds."""
+    """Every model of the registry's apps, without the history tables django-simple-history adds, and without the
+    API tokens: credentials rather than records (no history; their admin lists and revokes them, below)."""
     return [
         model
         for label in APPS
         for model in apps.get_app_config(label).get_models()
-        if not issubclass(model, HistoricalChanges)
+        if not issubclass(model, HistoricalChanges) and model is not ApiToken
     ]
 
 
@@ -432,3 +434,14 @@ def test_only_a_model_with_a_delete_service_is_deleted_in_the_admin(admin_client
     assert not Scenario.objects.exists()
     last = Scenario.history.filter(id=scenario.pk).first()
     assert (last.history_type, last.history_change_reason) == ("-", "Deleted in the admin")
+
+
+def test_the_api_tokens_admin_lists_and_revokes_but_neither_makes_nor_shows_keys(admin_client, superuser):
+    token, key = issue_api_token(superuser, name="Nightly export")
+    changelist = admin_client.get("/admin/solidarity/apitoken/")
+    assert changelist.status_code == 200 and "Nightly export" in changelist.content.decode()
+    assert key not in changelist.content.decode()
+    assert admin_client.get("/admin/solidarity/apitoken/add/").status_code == 403
+    page = f"/admin/solidarity/apitoken/{token.pk}/delete/"
+    assert admin_client.post(page, {"post": "yes"}).status_code == 302
+    assert not ApiToken.objects.exists()

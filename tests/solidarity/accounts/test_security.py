@@ -1,19 +1,18 @@
-"""Accounts over HTTP: the log-in with a second factor, its set-up, idle sessions, passwords and API tokens."""
+"""Accounts over HTTP: the log-in with a second factor, its set-up, idle sessions and passwords."""
 
 import re
 import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIClient
 
 from solidarity.accounts import security as accounts
+from solidarity.accounts import tokens
 from tests.factories import TEST_PASSWORD, UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +179,9 @@ def test_a_session_opened_with_the_password_alone_is_held_on_the_code_page(clien
 
 def test_an_api_token_is_not_held_for_a_second_factor(official):
     with_device(official)
-    token = Token.objects.create(user=official)
+    _token, key = tokens.issue_api_token(official, name="Script")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/member-states/").status_code == 200
 
 
@@ -368,52 +367,6 @@ def test_password_change_applies_the_validators(client, official):
     assert log_in(client, "alice", NEW_PASSWORD)["Location"] == reverse("dashboard")
 
 
-# --- API tokens ---------------------------------------------------------------------------------------
-
-
-def api_with(key: str) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return api
-
-
-def is_refused(response) -> bool:
-    return response.status_code in (401, 403) and response.json()["errors"][0]["code"] == "authentication_failed"
-
-
-def test_a_user_creates_sees_once_replaces_and_revokes_an_api_token(client, official):
-    someone_else = Token.objects.create(user=UserFactory(username="bob"))
-    client.force_login(official)
-    page = client.get(TOKENS).content.decode()
-    assert "You have no API token." in page
-
-    created = client.post(TOKENS, {"action": "create"})
-    assert created.status_code == 200
-    assert "no-store" in created["Cache-Control"]
-    key = Token.objects.get(user=official).key
-    assert f'<code id="new-token">{key}</code>' in created.content.decode()
-    assert "it is not shown again" in created.content.decode()
-    assert api_with(key).get("/api/v1/member-states/").status_code == 200
-
-    again = client.get(TOKENS).content.decode()
-    assert key not in again
-    assert "You have a token, created" in again
-
-    replaced = client.post(TOKENS, {"action": "replace"})
-    new_key = Token.objects.get(user=official).key
-    assert new_key != key
-    assert new_key in replaced.content.decode()
-    assert "Your earlier token no longer works." in replaced.content.decode()
-    assert is_refused(api_with(key).get("/api/v1/member-states/"))
-    assert api_with(new_key).get("/api/v1/member-states/").status_code == 200
-
-    revoked = client.post(TOKENS, {"action": "revoke"}, follow=True)
-    assert "The API token was revoked" in revoked.content.decode()
-    assert not Token.objects.filter(user=official).exists()
-    assert is_refused(api_with(new_key).get("/api/v1/member-states/"))
-    assert Token.objects.filter(pk=someone_else.pk).exists()
-
-
 def test_the_account_links_are_in_the_header(client, official):
     client.force_login(official)
     html = client.get("/").content.decode()
@@ -435,33 +388,7 @@ def test_permissions_come_from_the_rules_alone(client, be_official):
     assert client.get(reverse("dashboard")).status_code == 200
 
 
-def test_a_token_reads_its_user_and_the_roles_in_one_query(be_official, django_assert_num_queries):
-    be_official.groups.add(Group.objects.get_or_create(name="negotiator")[0])
-    token = accounts.issue_api_token(be_official)
-    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token.key}")
-    with django_assert_num_queries(1):
-        user, authenticated_token = accounts.TokenAuthentication().authenticate(request)
-        assert user.role_names == {"official", "negotiator"}
-    assert (user.pk, authenticated_token.key) == (be_official.pk, token.key)
-
-
 def test_a_session_reads_its_user_and_the_roles_in_one_query(db, django_assert_num_queries):
     nobody = UserFactory(username="no-role")
     with django_assert_num_queries(1):
         assert accounts.PasswordBackend().get_user(nobody.pk).role_names == frozenset()
-
-
-@pytest.mark.parametrize("problem", ["unknown", "inactive"])
-def test_an_unknown_token_or_an_inactive_user_is_refused(be_official, problem):
-    token = accounts.issue_api_token(be_official)
-    key = token.key
-    if problem == "unknown":
-        key = "0" * 40
-    else:
-        be_official.is_active = False
-        be_official.save()
-    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
-    with pytest.raises(AuthenticationFailed):
-        accounts.TokenAuthentication().authenticate(request)
-    response = APIClient().get("/api/v1/pledges/", HTTP_AUTHORIZATION=f"Token {key}")
-    assert response.status_code == 401

@@ -4,10 +4,10 @@ Member States, and cycles (read, create, update with If-Match, transitions)."""
 import datetime
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from pledges.pledging.models import Pledge, PledgeKind
+from solidarity.accounts.tokens import issue_api_token
 from solidarity.domain.models import CycleStatus, SolidarityCycle
 from tests.conftest import api_as
 from tests.factories import CycleFactory, PledgeFactory, state
@@ -45,9 +45,9 @@ def test_anonymous_gets_no_data_and_the_error_shape(api, cycle):
 
 
 def test_token_authentication(be_official, cycle):
-    token = Token.objects.create(user=be_official)
+    _token, key = issue_api_token(be_official, name="Script")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/cycles/").status_code == 200
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     refused = client.get("/api/v1/cycles/")
