@@ -356,6 +356,53 @@ def _diff(source: AuditSource, record, previous, m2m: dict) -> list[FieldChange]
     return changes
 
 
+def named_fields(fields) -> dict[str, type]:
+    """Of ``fields``, the foreign keys to a model the API names by its natural key (a cycle by its year, a user by
+    username) rather than by its id; the others (pledges, topics...) and Member States (their code) keep the value
+    stored."""
+    return {
+        f.name: f.related_model
+        for f in fields
+        if f.many_to_one and callable(getattr(f.related_model, "natural_key", None))
+    }
+
+
+def natural_names(model, ids) -> dict:
+    """``{id: name}`` for the objects of ``model`` among ``ids``, in one query; a deleted object keeps its id."""
+    wanted = {value for value in ids if value is not None}
+    if not wanted:
+        return {}
+    names = {}
+    for obj in model._default_manager.filter(pk__in=wanted):
+        key = obj.natural_key()
+        names[obj.pk] = key[0] if len(key) == 1 else list(key)
+    return names
+
+
+def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries with references to cycles and users shown as the API names them: one query per such model."""
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        fields = named_fields(entry.source.tracked)
+        for change in entry.changes:
+            if change.field in fields:
+                wanted.setdefault(fields[change.field], set()).update((change.old, change.new))
+    names = {model: natural_names(model, ids) for model, ids in wanted.items()}
+    if not names:
+        return entries
+    result = []
+    for entry in entries:
+        fields = named_fields(entry.source.tracked)
+        changes = [
+            replace(c, old=names[fields[c.field]].get(c.old, c.old), new=names[fields[c.field]].get(c.new, c.new))
+            if c.field in fields
+            else c
+            for c in entry.changes
+        ]
+        result.append(replace(entry, changes=changes))
+    return result
+
+
 def _entries(keys: list[tuple[int, int, datetime.datetime]]) -> list[AuditEntry]:
     """The history rows behind ``keys``, in that order, each with its diff.
 
@@ -387,7 +434,9 @@ def _entries(keys: list[tuple[int, int, datetime.datetime]]) -> list[AuditEntry]
             if row is not None:
                 before = fetched.get(row.previous_history_id)
                 records[(index, history_id)] = AuditEntry(source, row, _diff(source, row, before, m2m))
-    return [records[(index, history_id)] for index, history_id, _date in keys if (index, history_id) in records]
+    return _with_names(
+        [records[(index, history_id)] for index, history_id, _date in keys if (index, history_id) in records]
+    )
 
 
 @dataclass(frozen=True)

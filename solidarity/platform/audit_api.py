@@ -28,7 +28,12 @@ from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 
 
 class ChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The field's name, e.g. `status` or `amount_eur` (a relation: its id).")
+    field = serializers.CharField(
+        help_text=(
+            "The field's name, e.g. `status` or `amount_eur`. A relation's values are its id, but a cycle's year, "
+            "a user's username and a Member State's code."
+        )
+    )
     old = serializers.JSONField(allow_null=True, help_text="The value before; null on creation or when it was empty.")
     new = serializers.JSONField(allow_null=True, help_text="The value after. Decimals and dates are strings.")
 
@@ -70,7 +75,10 @@ class AsOfSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
         allow_null=True,
-        help_text="Every field's value at that moment (relations by id); null when it did not exist.",
+        help_text=(
+            "Every field's value at that moment (relations by id, cycles by year, users by username, states by "
+            "code); null when it did not exist."
+        ),
     )
 
 

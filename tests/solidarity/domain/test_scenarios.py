@@ -291,7 +291,7 @@ def test_invalid_parameters_are_refused_with_their_field(be_negotiator, small_cy
     assert refused(deductions_percent={"AT": "120"})["attr"].startswith("deductions_percent")
     assert refused(deductions_percent={"ZZ": "10"})["attr"] == "deductions_percent"
     assert refused(eur_per_relocation="0")["attr"] == "eur_per_relocation"
-    assert refused(reason="")["code"] == "reason_required"
+    assert refused(reason="r" * 2001)["code"] == "max_length"
     assert not Scenario.objects.exists()
 
 
