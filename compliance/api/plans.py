@@ -107,7 +107,7 @@ class ActionPlanTransitionSerializer(TransitionRequestSerializer):
     ),
     partial_update=extend_schema(
         summary="Change an action plan's text (compliance officer)",
-        description="As PUT, with only the fields sent. Needs If-Match (or `version`) and a `reason`.",
+        description="As PUT, with only the fields sent. Needs If-Match (or `version`); a `reason` unless a draft.",
         responses={200: ActionPlanSerializer, **error_responses(*WRITE_ERRORS)},
         parameters=[IF_MATCH, ETAG],
         examples=[request_example("Retitle", {"title": "Dublin transfers on time", "version": 1, "reason": "Shorter"})],

@@ -261,7 +261,7 @@ def _transition_response(serializer_class, instance) -> Response:
     ),
     partial_update=extend_schema(
         summary="Change part of a pledge (officials of its state)",
-        description="As PUT, with only the fields sent. Needs If-Match (or `version`) and a `reason`.",
+        description="As PUT, with only the fields sent. Needs If-Match (or `version`); a `reason` unless a draft.",
         responses={200: PledgeSerializer, **error_responses(*WRITE_ERRORS, 409)},
         parameters=[ID, IF_MATCH, ETAG],
         examples=[
