@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
@@ -54,12 +54,30 @@ class AuditSource:
     def verbose_name(self) -> str:
         return str(self.model._meta.verbose_name)
 
+    @property
+    def named(self) -> bool:
+        """Whether the API names this model's objects by a natural key (a cycle by its year, a user by username)."""
+        return callable(getattr(self.model, "natural_key", None)) and hasattr(
+            self.model._default_manager, "get_by_natural_key"
+        )
+
     def object_id(self, record) -> str:
         return str(getattr(record, self.pk_field.attname))
 
+    def display_id(self, pk) -> str:
+        """How the log names the object ``pk``: by its natural key where it has one (and still exists)."""
+        return str(natural_names(self.model, [pk]).get(pk, pk)) if self.named else str(pk)
+
     def parse_pk(self, raw):
-        """``raw`` as this model's primary key; ValidationError when it cannot be one."""
-        value = self.pk_field.to_python(str(raw).strip())
+        """``raw`` as this model's primary key: read as a natural key first where the model has one (a cycle's
+        year, a username), else as the primary key itself; ValidationError when it cannot be one."""
+        text = str(raw).strip()
+        if self.named and text:
+            try:
+                return self.model._default_manager.get_by_natural_key(text).pk
+            except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+                pass  # no object of that name (any more): perhaps an id
+        value = self.pk_field.to_python(text)
         if value in (None, ""):
             raise ValidationError("empty")
         return value
@@ -295,6 +313,7 @@ class AuditEntry:
     source: AuditSource
     record: object  # the history row, with history_user joined
     changes: list = field(default_factory=list)  # FieldChange, against the object's previous row
+    name: object = None  # the object's natural key (a cycle's year, a username), where its model has one
 
     @property
     def kind(self) -> str:
@@ -302,7 +321,7 @@ class AuditEntry:
 
     @property
     def object_id(self) -> str:
-        return self.source.object_id(self.record)
+        return str(self.name) if self.name is not None else self.source.object_id(self.record)
 
     @property
     def username(self) -> str | None:
@@ -380,16 +399,19 @@ def natural_names(model, ids) -> dict:
 
 
 def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
-    """The entries with references to cycles and users shown as the API names them: one query per such model."""
+    """The entries with cycles and users (the objects themselves and references to them) shown as the API names
+    them: one query per such model."""
     wanted: dict[type, set] = {}
     for entry in entries:
+        if entry.source.named:
+            wanted.setdefault(entry.source.model, set()).add(getattr(entry.record, entry.source.pk_field.attname))
         fields = named_fields(entry.source.tracked)
         for change in entry.changes:
             if change.field in fields:
                 wanted.setdefault(fields[change.field], set()).update((change.old, change.new))
-    names = {model: natural_names(model, ids) for model, ids in wanted.items()}
-    if not names:
+    if not wanted:
         return entries
+    names = {model: natural_names(model, ids) for model, ids in wanted.items()}
     result = []
     for entry in entries:
         fields = named_fields(entry.source.tracked)
@@ -399,7 +421,9 @@ def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
             else c
             for c in entry.changes
         ]
-        result.append(replace(entry, changes=changes))
+        pk = getattr(entry.record, entry.source.pk_field.attname)
+        name = names[entry.source.model].get(pk) if entry.source.named else None
+        result.append(replace(entry, changes=changes, name=name))
     return result
 
 

@@ -68,3 +68,24 @@ def test_an_object_as_of_a_moment_names_its_cycle_and_users_too(auditor, pledge)
         "BE",
     )
     assert body["recorded_by"] == "be_official"
+
+
+def test_a_cycle_is_named_by_its_year_and_found_by_it(auditor, pledge):
+    client = api_as(auditor)
+    rows = client.get("/api/v1/history/", {"model": "solidarity.solidaritycycle", "object_id": "2027"}).json()
+    assert [row["object_id"] for row in rows["results"]] == ["2027"]
+    by_id = client.get("/api/v1/history/", {"model": "solidarity.solidaritycycle", "object_id": pledge.cycle_id})
+    assert [row["object_id"] for row in by_id.json()["results"]] == ["2027"]  # an id is still read
+    query = {"model": "solidarity.solidaritycycle", "object_id": "2027", "at": timezone.now().isoformat()}
+    as_of = client.get("/api/v1/history/as-of/", query).json()
+    assert (as_of["status"], as_of["object_id"], as_of["fields"]["year"]) == ("existed", "2027", 2027)
+
+
+def test_a_user_is_named_by_username(auditor, be_official):
+    be_official.first_name = "Lotte"
+    be_official._change_reason = "Name corrected"
+    be_official.save()
+    client = api_as(auditor)
+    rows = client.get("/api/v1/history/", {"model": "solidarity.user", "object_id": "be_official"}).json()["results"]
+    assert rows and {row["object_id"] for row in rows} == {"be_official"}
+    assert client.get("/api/v1/history/", {"model": "solidarity.user", "object_id": "nobody"}).status_code == 400
