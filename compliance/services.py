@@ -15,7 +15,15 @@ from compliance.models import (
     SecondaryMovementIndicator,
 )
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
-from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited, update_fields, validate
+from solidarity.platform.workflow import (
+    apply_transition,
+    creation_reason,
+    lock,
+    require_reason,
+    save_audited,
+    update_fields,
+    validate,
+)
 
 
 def confirmed_finding_for(*, member_state_id: str, cycle_id) -> Finding | None:
@@ -90,7 +98,7 @@ def _save_new(instance, *, actor, reason: str):
 
 def compliance_record_create(*, model, actor, reason: str, **values):
     """Create a Dublin-performance, secondary-movement, action-plan, benchmark or measurement record."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     _require_compliance_officer(actor)
     if model is Measurement:
         values.setdefault("recorded_by", actor)

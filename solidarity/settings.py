@@ -338,7 +338,11 @@ SPECTACULAR_SETTINGS = {
         "written), 404 not found within your scope, 409 not allowed from the current state, 412 stale version, "
         "428 version missing, 429 throttled.\n\n"
         "**Versions**: every updatable object has a `version` and answers with an `ETag`; PUT and PATCH need "
-        "it back in `If-Match` (or the `version` field). Every write takes a `reason`, kept in the audit trail."
+        "it back in `If-Match` (or the `version` field).\n\n"
+        "**Reasons**: every change is justified in the audit trail by a `reason` of at most 2000 characters, in "
+        "the body or the `X-Change-Reason` header (the body wins). Transitions need it, as does every change to "
+        "a submitted or binding object; creating an object or editing a draft may omit it (the history records "
+        "`created` / `draft edited`)."
         "\n\n"
         "**Lists** are paged (`page`, `page_size` up to 500), filtered by the parameters each documents and "
         "sorted by `ordering`; `?format=csv` exports the whole filtered list as CSV.\n\n"
@@ -372,6 +376,9 @@ SPECTACULAR_SETTINGS = {
 
 # History rows are the audit trail: nobody rewrites an object to an old version from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A change's reason is text in every history table (a minister's justification runs past 100 characters);
+# its bound is REASON_MAX_LENGTH in solidarity.platform.workflow.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGGING = {
     "version": 1,

@@ -166,6 +166,12 @@ ONE_HOME = [
         r"def _?(whole_persons|euros)\(|def read_(decimal|whole|euros)\(",
         {"solidarity/platform/numbers.py"},
     ),
+    # The reason of a change: read, trimmed, bounded and required (or recorded as "created" / "draft edited").
+    (
+        "the reason of a change",
+        r"code=\"reason_required\"|REASON_MAX_LENGTH\s*=|= \"draft edited\"|def (require|creation|edit)_reason\(",
+        {"solidarity/platform/workflow.py"},
+    ),
     # Domain errors are chosen by their code, never by the words of a message.
     ("errors by code", r"in\s+str\((error|exc|e)\)|\"already exists\"\s+in", set()),
 ]

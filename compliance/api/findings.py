@@ -69,7 +69,7 @@ class FindingTransitionSerializer(TransitionRequestSerializer):
     ),
     create=extend_schema(
         summary="Open a finding (compliance officer)",
-        description="Starts as `draft`. Give a `reason`; it is kept in the audit trail.",
+        description="Starts as `draft`. A `reason` may be given; it is kept in the audit trail.",
         responses={201: FindingSerializer, **error_responses(*CREATE_ERRORS)},
         parameters=[ETAG],
         examples=[
@@ -110,7 +110,7 @@ class FindingTransitionSerializer(TransitionRequestSerializer):
     ),
     partial_update=extend_schema(
         summary="Change a finding's text (compliance officer)",
-        description="As PUT, with only the fields sent. Needs If-Match (or `version`) and a `reason`.",
+        description="As PUT, with only the fields sent. Needs If-Match (or `version`); a `reason` unless a draft.",
         responses={200: FindingSerializer, **error_responses(*WRITE_ERRORS)},
         parameters=[IF_MATCH, ETAG],
         examples=[

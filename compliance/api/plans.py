@@ -23,9 +23,9 @@ from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.api import (
     ETAG,
     IF_MATCH,
-    REASON_HELP,
     ActionPermission,
     ListFilterBackend,
+    ReasonField,
     TransitionActionMixin,
     TransitionRequestSerializer,
     WriteControlFields,
@@ -107,7 +107,7 @@ class ActionPlanTransitionSerializer(TransitionRequestSerializer):
     ),
     partial_update=extend_schema(
         summary="Change an action plan's text (compliance officer)",
-        description="As PUT, with only the fields sent. Needs If-Match (or `version`) and a `reason`.",
+        description="As PUT, with only the fields sent. Needs If-Match (or `version`); a `reason` unless a draft.",
         responses={200: ActionPlanSerializer, **error_responses(*WRITE_ERRORS)},
         parameters=[IF_MATCH, ETAG],
         examples=[request_example("Retitle", {"title": "Dublin transfers on time", "version": 1, "reason": "Shorter"})],
@@ -345,7 +345,7 @@ class BenchmarkViewSet(ComplianceRecordViewSet):
 class MeasurementSerializer(serializers.ModelSerializer):
     benchmark = serializers.PrimaryKeyRelatedField(queryset=Benchmark.objects.all(), help_text="The benchmark's id.")
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reason = serializers.CharField(write_only=True, help_text=REASON_HELP)
+    reason = ReasonField()
 
     class Meta:
         model = Measurement
@@ -409,7 +409,7 @@ class MeasurementViewSet(
 
     def create(self, request, *args, **kwargs):
         # ServiceCreateMixin's flow without the ETag: a measurement has no version to match against.
-        reason = require_reason(request_reason(request))
+        reason = require_reason(request_reason(request), omitted="")  # the service records "created"
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name != "reason"}

@@ -25,7 +25,6 @@ from pledges.pledging.api import (
     READ_ERRORS,
     TRANSITION_ERRORS,
     DecimalStringField,
-    ReasonField,
     _scope_to_viewer,
     _ScopedViewSet,
     _state,
@@ -36,6 +35,7 @@ from pledges.pledging.models import Pledge, PledgeKind
 from solidarity.platform.api import (
     CONTROL_KEYS,
     ETAG,
+    ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
     TransitionRequestSerializer,
@@ -72,7 +72,7 @@ class ActivationSerializer(serializers.ModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The confirmed finding an Art. 60(3) decline rests on, or null."
     )
-    reason = ReasonField()
+    reason = ReasonField(required=True)  # creating it changes a binding object
 
     class Meta:
         model = Activation
@@ -117,7 +117,7 @@ class FulfilmentSerializer(serializers.ModelSerializer):
     contributing_state = serializers.CharField(source="activation.pledge.member_state_id", read_only=True)
     benefitting_state = serializers.CharField(source="activation.benefitting_state_id", read_only=True)
     amount = DecimalStringField(help_text="Carried out, in the pledge's unit: whole persons, or euros.")
-    reason = ReasonField()
+    reason = ReasonField(required=True)  # creating it changes a binding object
 
     class Meta:
         model = Fulfilment
@@ -205,6 +205,7 @@ class ActivationViewSet(
     action_permissions = {"create": "pledges.propose_activation", "transition": "pledges.answer_activation"}
     filterset_class = filters.ActivationFilter
     transition_serializer_class = ActivationTransitionSerializer
+    reason_required_on_create = True  # proposing one calls part of a binding pledge
 
     def visible_rows(self, user):
         return activations_visible_to(user)
@@ -272,8 +273,9 @@ class FulfilmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, _Scope
         return fulfilments_visible_to(user)
 
     def create(self, request, *args, **kwargs):
-        # As ServiceCreateMixin, but without an ETag: a fulfilment has no version to match.
-        reason = require_reason(request_reason(request))
+        # As ServiceCreateMixin, but without an ETag: a fulfilment has no version to match. It changes its
+        # activation, so its reason is required, in the body.
+        reason = require_reason(request_reason(request, header=False))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}

@@ -16,7 +16,6 @@ from pledges.pledging.api import (
     READ_ERRORS,
     TRANSITION_ERRORS,
     DecimalStringField,
-    ReasonField,
     _cycle,
     _ScopedViewSet,
     _state,
@@ -27,6 +26,7 @@ from pledges.pledging.selectors import deductions_visible_to
 from pledges.pledging.services import deduction_decide, deduction_request
 from solidarity.platform.api import (
     ETAG,
+    ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
     TransitionRequestSerializer,

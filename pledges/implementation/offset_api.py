@@ -21,7 +21,6 @@ from pledges.pledging.api import (
     READ_ERRORS,
     TRANSITION_ERRORS,
     PersonsField,
-    ReasonField,
     _cycle,
     _ScopedViewSet,
     _state,
@@ -31,6 +30,7 @@ from pledges.pledging.filters import CYCLE_HELP
 from pledges.pledging.models import sees_every_state_pledges
 from solidarity.platform.api import (
     ETAG,
+    ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
     TransitionRequestSerializer,

@@ -14,7 +14,7 @@ from pledges.pledging.models import ACTIVATE_TRANSITION, RELEASE_TRANSITION, Ple
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
 from solidarity.platform.numbers import read_euros, read_whole
-from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited
+from solidarity.platform.workflow import apply_transition, creation_reason, lock, require_reason, save_audited
 
 OFFSET_ANSWER_DAYS = 30  # AMMR Art. 69: the requested state answers within 30 days
 
@@ -159,7 +159,7 @@ def offset_request(
     requested_on: datetime.date | None = None,
 ) -> ResponsibilityOffset:
     """A benefitting state asks a contributing state to take responsibility for applications (Arts 63, 69)."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     offset = ResponsibilityOffset(
         cycle=cycle, benefitting_state=benefitting_state, contributing_state=contributing_state
     )

@@ -234,7 +234,7 @@ class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModel
 
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def bulk(self, request, *args, **kwargs):
-        reason = require_reason(request_reason(request))
+        reason = require_reason(request_reason(request), omitted="")  # the service records "created"
         body = BulkPositionsSerializer(data=request.data)
         if not body.is_valid():
             raise exceptions.ValidationError(bulk_errors(body.errors))

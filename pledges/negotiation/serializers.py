@@ -13,7 +13,7 @@ from pledges.negotiation.display import STANCE_LABELS
 from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic, Visibility
 from pledges.negotiation.services import BulkRowErrors
 from solidarity.domain.models import MemberState, SolidarityCycle
-from solidarity.platform.api import WriteControlFields
+from solidarity.platform.api import REASON_HELP, ReasonField, WriteControlFields
 
 MAX_BULK_ROWS = 1000  # 31 delegations x some 30 topics: far above one meeting, low enough to bound a request
 
@@ -123,7 +123,7 @@ class BulkPositionsSerializer(serializers.Serializer):
     meeting = serializers.PrimaryKeyRelatedField(
         queryset=ForumMeeting.objects.select_related("cycle"), help_text="The meeting all the positions were taken at."
     )
-    reason = serializers.CharField(help_text="Why; kept in the audit trail of every position.")
+    reason = ReasonField(help_text=REASON_HELP + " Kept in the history of every position.")
     positions = PositionRowSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ROWS)
 
 

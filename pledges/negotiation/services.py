@@ -14,7 +14,7 @@ from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic, Vi
 from solidarity.domain.models import SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
 from solidarity.platform.numbers import read_decimal
-from solidarity.platform.workflow import check_version, lock, require_reason, save_audited, validate
+from solidarity.platform.workflow import check_version, creation_reason, edit_reason, lock, save_audited, validate
 
 MEETING_FIELDS = ("level", "date", "title", "location", "documents")
 TOPIC_FIELDS = ("title", "description", "unit", "order")
@@ -61,7 +61,7 @@ def _save(instance, *, actor, reason: str, bump_version: bool, duplicate: str) -
 
 def forum_meeting_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> ForumMeeting:
     """Record a meeting of the High-Level (Art. 13) or Technical-Level (Art. 14) Solidarity Forum."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     _require_manager(actor)
     _check_fields(values, MEETING_FIELDS)
     meeting = ForumMeeting(cycle=cycle, **values)
@@ -77,7 +77,7 @@ def forum_meeting_update(*, meeting: ForumMeeting, changes: dict, expected_versi
     with transaction.atomic():
         locked = lock(ForumMeeting, meeting.pk)
         check_version(locked, expected_version)
-        reason = require_reason(reason)
+        reason = edit_reason(locked, reason)
         old_date = locked.date
         changed = [name for name, value in changes.items() if getattr(locked, name) != value]
         for name in changed:
@@ -99,7 +99,7 @@ def forum_meeting_update(*, meeting: ForumMeeting, changes: dict, expected_versi
 
 def topic_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> Topic:
     """A question delegations take positions on, e.g. the pool size (in relocations) or Dublin conditionality."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     _require_manager(actor)
     _check_fields(values, TOPIC_FIELDS)
     topic = Topic(cycle=cycle, **values)
@@ -114,7 +114,7 @@ def topic_update(*, topic: Topic, changes: dict, expected_version, actor, reason
     with transaction.atomic():
         locked = lock(Topic, topic.pk)
         check_version(locked, expected_version)
-        reason = require_reason(reason)
+        reason = edit_reason(locked, reason)
         changed = [name for name, value in changes.items() if getattr(locked, name) != value]
         for name in changed:
             setattr(locked, name, changes[name])
@@ -172,7 +172,7 @@ def position_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> 
     """A negotiator (or the coordinator, from the Forum's minutes) records a delegation's position; a restricted
     one stays within the recording delegation. A delegation's position about another state is restricted to
     the delegation that records it (``Position.speaks_for_its_state``, AMMR Arts 13-14)."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     if not actor.has_perm("pledges.add_position"):
         raise NotPermitted(_("Only a delegation's negotiators and the coordinator record positions."))
     unknown = set(values) - set(POSITION_FIELDS)
@@ -200,7 +200,7 @@ def position_update(*, position: Position, changes: dict, expected_version, acto
     with transaction.atomic():
         locked = lock(Position, position.pk)
         check_version(locked, expected_version)
-        reason = require_reason(reason)
+        reason = edit_reason(locked, reason)
         changed = [name for name, value in changes.items() if getattr(locked, name) != value]
         for name in changed:
             setattr(locked, name, changes[name])
@@ -223,7 +223,7 @@ class BulkRowErrors(ValidationFailed):
 
 def positions_record_for_meeting(*, meeting: ForumMeeting, rows: list[dict], actor, reason: str) -> list[Position]:
     """Record many delegations' positions at one meeting: all of them, or none (each bad row is named)."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     if not actor.has_perm("pledges.add_position"):
         raise NotPermitted(_("Only a delegation's negotiators and the coordinator record positions."))
     if not rows:

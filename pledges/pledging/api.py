@@ -23,7 +23,6 @@ from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.api import (
     ETAG,
     IF_MATCH,
-    REASON_HELP,
     WRITE_ERRORS,
     ActionPermission,
     ListFilterBackend,
@@ -92,11 +91,6 @@ def _scope_to_viewer(serializer, fields: dict, name: str, visible_to) -> dict:
     if request is not None and request.user.is_authenticated:
         fields[name].queryset = visible_to(request.user)
     return fields
-
-
-class ReasonField(serializers.CharField):
-    def __init__(self, **kwargs):
-        super().__init__(write_only=True, help_text=REASON_HELP, **kwargs)
 
 
 # --- Serializers -------------------------------------------------------------------------------------------
@@ -279,7 +273,7 @@ def _transition_response(serializer_class, instance) -> Response:
     ),
     partial_update=extend_schema(
         summary="Change part of a pledge (officials of its state)",
-        description="As PUT, with only the fields sent. Needs If-Match (or `version`) and a `reason`.",
+        description="As PUT, with only the fields sent. Needs If-Match (or `version`); a `reason` unless a draft.",
         responses={200: PledgeSerializer, **error_responses(*WRITE_ERRORS, 409)},
         parameters=[ID, IF_MATCH, ETAG],
         examples=[

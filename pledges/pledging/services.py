@@ -10,7 +10,14 @@ from pledges.pledging.selectors import pledging_cycles
 from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from solidarity.platform.numbers import read_decimal, read_euros, read_whole
-from solidarity.platform.workflow import apply_transition, check_version, lock, require_reason, save_audited
+from solidarity.platform.workflow import (
+    apply_transition,
+    check_version,
+    creation_reason,
+    edit_reason,
+    lock,
+    save_audited,
+)
 
 # Bounds that no real pledge reaches: they catch a typo of three zeros before it is recorded.
 MAX_RELOCATIONS = 1_000_000
@@ -151,7 +158,7 @@ def pledge_create(
     earmark: MemberState | None = None,
     illustrative: bool = False,
 ) -> Pledge:
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     member_state = member_state or actor.member_state
     if member_state is None or not actor.has_perm("pledges.add_pledge"):
         raise NotPermitted("Only an official of a Member State records pledges.")
@@ -191,7 +198,7 @@ def pledge_update(*, pledge: Pledge, changes: dict, expected_version, actor, rea
     with transaction.atomic():
         locked = lock(Pledge, pledge.pk)
         check_version(locked, expected_version)
-        reason = require_reason(reason)
+        reason = edit_reason(locked, reason)
         _require_pledging(locked.cycle)
         _require_revisable(locked)
         measure = clean_pledge_measure(
@@ -265,7 +272,7 @@ def deduction_request(
     illustrative: bool = False,
 ) -> DeductionRequest:
     """A state asks for a full or partial deduction of its contributions (AMMR Arts 61-62)."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     member_state = member_state or actor.member_state
     deduction = DeductionRequest(
         cycle=cycle, member_state=member_state, article=article, scope=scope, illustrative=illustrative

@@ -267,8 +267,9 @@ SCENARIO_EXAMPLE = OpenApiExample(
     destroy=extend_schema(
         summary="Delete a scenario (its delegation)",
         description=(
-            "Needs If-Match (or `version` in the body) and a `reason` (in the body, or the `reason` query "
-            "parameter); the history keeps every version and who deleted it."
+            "Needs If-Match (or `version` in the body) and a `reason`: in the `X-Change-Reason` header, so that "
+            "the request needs no body (or in the body, or the `reason` query parameter); the history keeps "
+            "every version and who deleted it."
         ),
         responses={204: None, **error_responses(*WRITE_ERRORS)},
         parameters=[IF_MATCH],

@@ -83,6 +83,9 @@ class SolidarityCycleQuerySet(models.QuerySet):
         """The cycle people work on now (see ``current_of``)."""
         return current_of(self.order_by("-year"))
 
+    def get_by_natural_key(self, year):
+        return self.get(year=year)
+
 
 class SolidarityCycle(FSMModelMixin, models.Model):
     """One annual solidarity cycle (AMMR Arts 9-15, 56-60). Every rule that can change is stored here."""
@@ -146,6 +149,10 @@ class SolidarityCycle(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"Solidarity cycle {self.year}"
+
+    def natural_key(self) -> tuple:
+        """A cycle is named by its year, in the API and in its history (DESIGN: "cycles by year")."""
+        return (self.year,)
 
     def relocation_equivalent(self, *, relocations=0, euros=0) -> Decimal:
         """``relocations`` persons and ``euros`` as relocations at this cycle's price (AMMR Art. 56(2))."""

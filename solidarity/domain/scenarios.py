@@ -31,7 +31,15 @@ from solidarity.domain.selectors import FairShareRow, cycle_key_figures, fair_sh
 from solidarity.platform.errors import NotPermitted, ValidationFailed
 from solidarity.platform.history import stamp
 from solidarity.platform.numbers import read_decimal
-from solidarity.platform.workflow import check_version, lock, require_reason, save_audited, update_fields, validate
+from solidarity.platform.workflow import (
+    check_version,
+    creation_reason,
+    lock,
+    require_reason,
+    save_audited,
+    update_fields,
+    validate,
+)
 
 # --- Who may do what ------------------------------------------------------------------------------------
 
@@ -323,7 +331,7 @@ def _validated(scenario: Scenario) -> None:
 
 def scenario_create(*, cycle: SolidarityCycle, actor, reason: str, **values) -> Scenario:
     """A negotiator or the coordinator builds a scenario from ``cycle``; what is not given is the cycle's."""
-    reason = require_reason(reason)
+    reason = creation_reason(reason)
     if not actor.has_perm("solidarity.add_scenario"):
         raise NotPermitted("Only negotiators and the coordinator build scenarios.")
     _check_fields(values)

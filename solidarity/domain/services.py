@@ -9,7 +9,16 @@ from django.db import transaction
 from solidarity.domain import hooks
 from solidarity.domain.models import Designation, MemberState, ReferenceFigure, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
-from solidarity.platform.workflow import apply_transition, lock, require_reason, save_audited, update_fields, validate
+from solidarity.platform.workflow import (
+    apply_transition,
+    creation_reason,
+    edit_reason,
+    lock,
+    require_reason,
+    save_audited,
+    update_fields,
+    validate,
+)
 
 
 @dataclass
@@ -20,7 +29,7 @@ class TransitionOutcome:
 
 
 def cycle_create(*, actor, reason: str, **fields) -> SolidarityCycle:
-    require_reason(reason)
+    reason = creation_reason(reason)
     if not actor.has_perm("solidarity.manage_cycle"):
         raise NotPermitted("Only the coordinator creates cycles.")
     with transaction.atomic():
@@ -105,7 +114,7 @@ def reference_figures_replace(
 
     ``fields`` limits the update to some columns (a population-only import leaves GDP untouched).
     """
-    require_reason(reason)
+    reason = require_reason(reason)
     # actor None is the system itself (a management command run by an operator with shell access).
     if actor is not None and not actor.has_perm("solidarity.change_referencefigure"):
         raise NotPermitted("Only the coordinator changes reference figures.")
@@ -161,7 +170,7 @@ def designation_set(
     actor,
     reason: str,
 ) -> Designation:
-    require_reason(reason)
+    reason = require_reason(reason, omitted="")  # required unless it creates the designation (below)
     if actor is not None and not actor.has_perm("solidarity.change_designation"):
         raise NotPermitted("Only the coordinator records designations.")
     with transaction.atomic():
@@ -169,9 +178,11 @@ def designation_set(
             Designation.objects.select_for_update().filter(cycle=cycle, member_state=member_state, kind=kind).first()
         )
         if designation is None:
+            reason = creation_reason(reason)
             designation = Designation(cycle=cycle, member_state=member_state, kind=kind)
         elif (designation.ground, designation.source) == (ground, source):
             return designation
+        reason = edit_reason(designation, reason) if designation.pk else reason
         designation.ground, designation.source = ground, source
         designation.full_clean(validate_unique=False)
         save_audited(designation, actor=actor, reason=reason, bump_version=designation.pk is not None)

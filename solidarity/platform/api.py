@@ -21,7 +21,14 @@ from rest_framework.settings import api_settings
 
 from solidarity.platform.errors import DomainError, ValidationFailed
 from solidarity.platform.renderers import is_csv
-from solidarity.platform.workflow import check_version, lock, require_reason, update_fields
+from solidarity.platform.workflow import (
+    REASON_MAX_LENGTH,
+    check_version,
+    edit_reason,
+    lock,
+    require_reason,
+    update_fields,
+)
 
 
 class StandardPagination(PageNumberPagination):
@@ -150,9 +157,33 @@ def with_etag(response: Response, instance) -> Response:
     return response
 
 
+REASON_HELP = (
+    f"Why; kept in the audit trail, at most {REASON_MAX_LENGTH} characters (here or in the `X-Change-Reason` "
+    "header). Optional when creating an object or editing a draft: the history then records `created` or "
+    "`draft edited`. Required for every other change: without it 400 `reason_required`."
+)
+REQUIRED_REASON_HELP = (
+    f"Why; kept in the audit trail, at most {REASON_MAX_LENGTH} characters. Required (400 `reason_required`), "
+    "in the body: the `X-Change-Reason` header does not replace it here."
+)
+
+
+class ReasonField(serializers.CharField):
+    """The write-only ``reason`` of a body, bounded as ``require_reason`` bounds it (which reads it first).
+
+    ``required``: where the body must carry it (transitions, a creation that changes a binding object).
+    """
+
+    def __init__(self, *, required: bool = False, **kwargs):
+        kwargs.setdefault("help_text", REQUIRED_REASON_HELP if required else REASON_HELP)
+        super().__init__(
+            write_only=True, required=required, allow_blank=not required, max_length=REASON_MAX_LENGTH, **kwargs
+        )
+
+
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.CharField(help_text="The name of the transition, e.g. `submit`.")
-    reason = serializers.CharField(help_text="Why; kept in the audit trail.")
+    reason = ReasonField(required=True)
 
 
 # --- Who may call an action -------------------------------------------------------------------------
@@ -282,6 +313,25 @@ IF_MATCH = OpenApiParameter(
     description='The ETag you last read, e.g. `"3"`. Either this or the `version` field is required.',
     examples=[OpenApiExample("Version 1", value='"1"')],
 )
+CHANGE_REASON_HELP = (
+    "The reason for the change (UTF-8, at most {limit} characters), for a request without a body, such as a "
+    "DELETE, or whose body gives no `reason`: when both are sent, the body's `reason` wins."
+)
+CHANGE_REASON = OpenApiParameter(
+    name="X-Change-Reason",
+    type={"type": "string", "maxLength": REASON_MAX_LENGTH},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=CHANGE_REASON_HELP.format(limit=REASON_MAX_LENGTH),
+    examples=[OpenApiExample("A reason", value="Duplicate of scenario 12")],
+)
+CHANGE_REASON_NOT_READ = OpenApiParameter(
+    name="X-Change-Reason",
+    type={"type": "string", "maxLength": REASON_MAX_LENGTH},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Not read here: this operation's body must give the `reason` itself.",
+)
 ETAG = OpenApiParameter(
     name="ETag",
     type=str,
@@ -297,15 +347,22 @@ ETAG = OpenApiParameter(
 CONTROL_KEYS = ("version", "reason")
 
 
-def request_reason(request) -> str:
-    """The ``reason`` of a write body, as text ("" when absent); 400 when it is not text (nor a number)."""
+CHANGE_REASON_HEADER = "X-Change-Reason"
+
+
+def request_reason(request, *, header: bool = True):
+    """The ``reason`` a write request gives, as sent, for ``require_reason`` to read: the body's ``reason``,
+    else (with ``header``) the X-Change-Reason header, so that a DELETE needs no body. The body wins."""
     getter = getattr(request.data, "get", None)
     value = getter("reason") if getter else None
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValidationFailed("Give the reason as text.", code="invalid", field="reason")
-    return str(value)
+    if not header or not (value is None or (isinstance(value, str) and not value.strip())):
+        return value
+    sent = request.headers.get(CHANGE_REASON_HEADER, "")
+    try:
+        # WSGI hands headers over as latin-1: a reason sent in UTF-8 is read back as the client wrote it.
+        return sent.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return sent
 
 
 def update_locked(instance, *, changes: dict, expected_version, actor, reason: str):
@@ -340,7 +397,7 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
         instance = self.get_object()
         expected = expected_version(request)
         check_version(instance, expected)
-        reason = require_reason(request_reason(request))
+        reason = edit_reason(instance, request_reason(request))
         self.check_immutable_fields(request, instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -378,8 +435,13 @@ class ServiceCreateMixin:
     Answered 201 with the object and its ETag.
     """
 
+    # Creating an object may go without a reason (the service records "created"); a viewset whose creation
+    # also changes a submitted or binding object (an activation calls its pledge) sets this to True.
+    reason_required_on_create = False
+
     def create(self, request, *args, **kwargs):
-        reason = require_reason(request_reason(request))
+        required = self.reason_required_on_create
+        reason = require_reason(request_reason(request, header=not required), omitted=None if required else "")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
@@ -404,7 +466,8 @@ class TransitionActionMixin:
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def transition(self, request, *args, **kwargs):
         instance = self.get_object()
-        require_reason(request_reason(request))
+        # A transition's body names it and gives its reason: the header does not stand in for the body here.
+        require_reason(request_reason(request, header=False))
         serializer = self.transition_serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.perform_transition(instance, data=serializer.validated_data, actor=request.user)
@@ -430,14 +493,13 @@ class ListFilterExtension(DjangoFilterExtension):
 
 
 VERSION_HELP = "The version you last read; needed (here or in If-Match) to change the object. Ignored on create."
-REASON_HELP = "Why; kept in the audit trail. Required for every write."
 
 
 class WriteControlFields(serializers.Serializer):
     """``version`` (read back, and accepted in place of If-Match) and the write-only ``reason``."""
 
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
-    reason = serializers.CharField(write_only=True, help_text=REASON_HELP)
+    reason = ReasonField()
 
 
 # --- Viewsets ----------------------------------------------------------------------------------------------

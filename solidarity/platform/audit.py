@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
@@ -54,12 +54,30 @@ class AuditSource:
     def verbose_name(self) -> str:
         return str(self.model._meta.verbose_name)
 
+    @property
+    def named(self) -> bool:
+        """Whether the API names this model's objects by a natural key (a cycle by its year, a user by username)."""
+        return callable(getattr(self.model, "natural_key", None)) and hasattr(
+            self.model._default_manager, "get_by_natural_key"
+        )
+
     def object_id(self, record) -> str:
         return str(getattr(record, self.pk_field.attname))
 
+    def display_id(self, pk) -> str:
+        """How the log names the object ``pk``: by its natural key where it has one (and still exists)."""
+        return str(natural_names(self.model, [pk]).get(pk, pk)) if self.named else str(pk)
+
     def parse_pk(self, raw):
-        """``raw`` as this model's primary key; ValidationError when it cannot be one."""
-        value = self.pk_field.to_python(str(raw).strip())
+        """``raw`` as this model's primary key: read as a natural key first where the model has one (a cycle's
+        year, a username), else as the primary key itself; ValidationError when it cannot be one."""
+        text = str(raw).strip()
+        if self.named and text:
+            try:
+                return self.model._default_manager.get_by_natural_key(text).pk
+            except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+                pass  # no object of that name (any more): perhaps an id
+        value = self.pk_field.to_python(text)
         if value in (None, ""):
             raise ValidationError("empty")
         return value
@@ -295,6 +313,7 @@ class AuditEntry:
     source: AuditSource
     record: object  # the history row, with history_user joined
     changes: list = field(default_factory=list)  # FieldChange, against the object's previous row
+    name: object = None  # the object's natural key (a cycle's year, a username), where its model has one
 
     @property
     def kind(self) -> str:
@@ -302,7 +321,7 @@ class AuditEntry:
 
     @property
     def object_id(self) -> str:
-        return self.source.object_id(self.record)
+        return str(self.name) if self.name is not None else self.source.object_id(self.record)
 
     @property
     def username(self) -> str | None:
@@ -356,6 +375,58 @@ def _diff(source: AuditSource, record, previous, m2m: dict) -> list[FieldChange]
     return changes
 
 
+def named_fields(fields) -> dict[str, type]:
+    """Of ``fields``, the foreign keys to a model the API names by its natural key (a cycle by its year, a user by
+    username) rather than by its id; the others (pledges, topics...) and Member States (their code) keep the value
+    stored."""
+    return {
+        f.name: f.related_model
+        for f in fields
+        if f.many_to_one and callable(getattr(f.related_model, "natural_key", None))
+    }
+
+
+def natural_names(model, ids) -> dict:
+    """``{id: name}`` for the objects of ``model`` among ``ids``, in one query; a deleted object keeps its id."""
+    wanted = {value for value in ids if value is not None}
+    if not wanted:
+        return {}
+    names = {}
+    for obj in model._default_manager.filter(pk__in=wanted):
+        key = obj.natural_key()
+        names[obj.pk] = key[0] if len(key) == 1 else list(key)
+    return names
+
+
+def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries with cycles and users (the objects themselves and references to them) shown as the API names
+    them: one query per such model."""
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        if entry.source.named:
+            wanted.setdefault(entry.source.model, set()).add(getattr(entry.record, entry.source.pk_field.attname))
+        fields = named_fields(entry.source.tracked)
+        for change in entry.changes:
+            if change.field in fields:
+                wanted.setdefault(fields[change.field], set()).update((change.old, change.new))
+    if not wanted:
+        return entries
+    names = {model: natural_names(model, ids) for model, ids in wanted.items()}
+    result = []
+    for entry in entries:
+        fields = named_fields(entry.source.tracked)
+        changes = [
+            replace(c, old=names[fields[c.field]].get(c.old, c.old), new=names[fields[c.field]].get(c.new, c.new))
+            if c.field in fields
+            else c
+            for c in entry.changes
+        ]
+        pk = getattr(entry.record, entry.source.pk_field.attname)
+        name = names[entry.source.model].get(pk) if entry.source.named else None
+        result.append(replace(entry, changes=changes, name=name))
+    return result
+
+
 def _entries(keys: list[tuple[int, int, datetime.datetime]]) -> list[AuditEntry]:
     """The history rows behind ``keys``, in that order, each with its diff.
 
@@ -387,7 +458,9 @@ def _entries(keys: list[tuple[int, int, datetime.datetime]]) -> list[AuditEntry]
             if row is not None:
                 before = fetched.get(row.previous_history_id)
                 records[(index, history_id)] = AuditEntry(source, row, _diff(source, row, before, m2m))
-    return [records[(index, history_id)] for index, history_id, _date in keys if (index, history_id) in records]
+    return _with_names(
+        [records[(index, history_id)] for index, history_id, _date in keys if (index, history_id) in records]
+    )
 
 
 @dataclass(frozen=True)

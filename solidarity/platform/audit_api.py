@@ -28,14 +28,21 @@ from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 
 
 class ChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The field's name, e.g. `status` or `amount_eur` (a relation: its id).")
+    field = serializers.CharField(
+        help_text=(
+            "The field's name, e.g. `status` or `amount_eur`. A relation's values are its id, but a cycle's year, "
+            "a user's username and a Member State's code."
+        )
+    )
     old = serializers.JSONField(allow_null=True, help_text="The value before; null on creation or when it was empty.")
     new = serializers.JSONField(allow_null=True, help_text="The value after. Decimals and dates are strings.")
 
 
 class HistoryEntrySerializer(serializers.Serializer):
     model = serializers.CharField(help_text="The object's type as `app.model`, e.g. `pledges.pledge`.")
-    object_id = serializers.CharField(help_text="The object's id (a Member State's is its code).")
+    object_id = serializers.CharField(
+        help_text="The object's id; a Member State's is its code, a cycle's its year and a user's the username."
+    )
     history_id = serializers.IntegerField(help_text="The history row's id within its model's history.")
     date = serializers.DateTimeField(help_text="When the change was written.")
     user = serializers.CharField(allow_null=True, help_text="Username of who made it; null for the system.")
@@ -70,7 +77,10 @@ class AsOfSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
         allow_null=True,
-        help_text="Every field's value at that moment (relations by id); null when it did not exist.",
+        help_text=(
+            "Every field's value at that moment (relations by id, cycles by year, users by username, states by "
+            "code); null when it did not exist."
+        ),
     )
 
 
@@ -125,7 +135,14 @@ FILTERS = [
     OpenApiParameter(
         "model", str, description=f"The object type as `app.model`. {_MODELS}, ... (every audited model)."
     ),
-    OpenApiParameter("object_id", str, description="The object's id (with `model`; a Member State's is its code)."),
+    OpenApiParameter(
+        "object_id",
+        str,
+        description=(
+            "The object's id (with `model`): a Member State's code, a cycle's year, a user's username (their ids "
+            "are read too), any other object's id."
+        ),
+    ),
     OpenApiParameter("user", str, description="Username of who made the change."),
     OpenApiParameter("member_state", str, description="Eurostat code: changes of objects belonging to that state."),
     OpenApiParameter("date_after", str, description="From this date (`2026-07-01`) or moment (ISO 8601), included."),
@@ -136,7 +153,9 @@ FILTERS = [
 ]
 AS_OF_PARAMETERS = [
     OpenApiParameter("model", str, required=True, description="The object type, e.g. `pledges.pledge`."),
-    OpenApiParameter("object_id", str, required=True, description="The object's id."),
+    OpenApiParameter(
+        "object_id", str, required=True, description="The object's id (a state's code, a cycle's year, a username)."
+    ),
     OpenApiParameter(
         "at", OpenApiTypes.STR, required=True, description="The moment, e.g. `2026-07-01T00:00` (Brussels time)."
     ),

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from solidarity.platform.audit import AuditSource
+from solidarity.platform.audit import AuditSource, named_fields, natural_names
 from solidarity.platform.audit_export import plain
 
 
@@ -35,7 +35,7 @@ def _display(model_field, value) -> str:
     if value is None or value == "":
         return "(empty)"
     choices = dict(model_field.flatchoices) if model_field.choices else {}
-    if value in choices:
+    if choices and value in choices:  # not asked of a JSON list (a cycle's forum dates): it cannot be a key
         return f"{choices[value]} ({value})"
     return str(plain(value))
 
@@ -51,13 +51,18 @@ def object_as_of(source: AuditSource, pk, at: datetime.datetime) -> AsOf:
             .values_list("history_type", flat=True)
             .first()
         )
-        return AsOf(source, str(pk), at, "deleted" if last == "-" else "not_created_yet")
+        return AsOf(source, source.display_id(pk), at, "deleted" if last == "-" else "not_created_yet")
     record = instance._history
     kept = {f.name for f in source.history_model._meta.concrete_fields}
-    values = [
-        FieldValue(f.name, str(f.verbose_name), value, _display(f, value))
-        for f in source.model._meta.concrete_fields
-        if f.name in kept  # a field the history does not keep (a password) has no past value to show
-        for value in [getattr(instance, f.attname, None)]
-    ]
-    return AsOf(source, str(pk), at, "existed", record=record, values=values)
+    fields = [f for f in source.model._meta.concrete_fields if f.name in kept]  # not a password: never kept
+    # A cycle reads as its year and a user as a username, as the API names them: one query per such field.
+    names = {
+        name: natural_names(model, [getattr(instance, f.attname, None) for f in fields if f.name == name])
+        for name, model in named_fields(fields).items()
+    }
+    values = []
+    for f in fields:
+        value = getattr(instance, f.attname, None)
+        value = names[f.name].get(value, value) if f.name in names else value
+        values.append(FieldValue(f.name, str(f.verbose_name), value, _display(f, value)))
+    return AsOf(source, source.display_id(pk), at, "existed", record=record, values=values)

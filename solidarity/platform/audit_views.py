@@ -115,7 +115,7 @@ def object_history_page(request, model: str, pk: str):
         as_of = object_as_of(source, pk, form.cleaned_data["as_of"])
     context = {
         "source": source,
-        "object_id": str(pk),
+        "object_id": source.display_id(pk),
         "instance": instance,
         "entries": entries,
         "has_more": has_more,

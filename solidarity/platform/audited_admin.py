@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from solidarity.platform.errors import DomainError
 from solidarity.platform.history import stamp
-from solidarity.platform.workflow import save_audited
+from solidarity.platform.workflow import REASON_MAX_LENGTH, save_audited
 
 AUDIT_FIELDS = ("change_reason", "seen_version")
 
@@ -31,7 +31,7 @@ class AuditedFormMixin(forms.Form):
 
     change_reason = forms.CharField(
         label="Reason for this change",
-        max_length=100,
+        max_length=REASON_MAX_LENGTH,
         help_text="Required. Kept in the audit trail with your name and the time.",
         widget=forms.TextInput(attrs={"size": 80}),
     )

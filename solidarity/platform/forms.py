@@ -3,6 +3,7 @@
 from django import forms
 
 from solidarity.platform.errors import DomainError, StaleVersion
+from solidarity.platform.workflow import REASON_MAX_LENGTH
 
 
 class ServiceForm(forms.Form):
@@ -15,7 +16,7 @@ class ServiceForm(forms.Form):
     reason = forms.CharField(
         label="Reason for this change",
         help_text="Kept in the audit trail with your name and the time.",
-        max_length=500,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

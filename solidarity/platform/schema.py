@@ -5,9 +5,11 @@ imports DRF's generic views, which the helpers in ``solidarity.api_support`` are
 """
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from solidarity.platform.api import error_response
+from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, error_response
 from solidarity.platform.renderers import CSVRenderer
 
 # Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
@@ -199,6 +201,19 @@ class RegistryAutoSchema(AutoSchema):
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
       the negotiation matrix). Everything else is documented as JSON only.
     """
+
+    def get_override_parameters(self):
+        """Every write that takes a reason documents the X-Change-Reason header that may carry it."""
+        parameters = super().get_override_parameters()
+        if self.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return parameters
+        body = force_instance(self.get_request_serializer())
+        reason = body.fields.get("reason") if isinstance(body, serializers.Serializer) else None
+        if self.method == "DELETE" or (reason is not None and not reason.required):
+            return [*parameters, CHANGE_REASON]
+        if reason is not None:
+            return [*parameters, CHANGE_REASON_NOT_READ]
+        return parameters
 
     def _map_basic_serializer(self, serializer, direction):
         return describe_fields(_component_name(serializer), super()._map_basic_serializer(serializer, direction))

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin, can_proceed
 
 from solidarity.platform.errors import (
@@ -19,13 +20,62 @@ def lock(model: type[models.Model], pk):
     return model.objects.select_for_update(of=("self",)).get(pk=pk)
 
 
-def require_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+# The longest reason a change may carry. A minister's justification easily runs past a line, so the history
+# keeps reasons as text; the bound keeps one change from filling the audit trail, and every entry point
+# (API, pages, admin, commands) refuses a longer one with the same code before anything is written.
+REASON_MAX_LENGTH = 2000
+
+# What the history records for a change that may go without a reason. Stored values, not messages: readers
+# of the audit trail filter on them, so they are not translated.
+REASON_CREATED = "created"
+REASON_DRAFT_EDITED = "draft edited"
+
+# The status every workflow with drafts gives them (pledges, action plans, findings).
+DRAFT = "draft"
+
+
+def is_draft(instance) -> bool:
+    """Whether ``instance`` is a stored draft: nothing submitted or binding yet, so edits need no reason."""
+    return instance.pk is not None and getattr(instance, "status", None) == DRAFT
+
+
+def require_reason(reason, *, omitted: str | None = None) -> str:
+    """The reason given for a change: read as text, trimmed, bounded and required.
+
+    Every write is justified in the audit trail, so a missing reason is refused (400 ``reason_required``),
+    except where the change may go without one (creating an object, editing a draft): ``omitted`` is then
+    what is recorded instead (``REASON_CREATED``, ``REASON_DRAFT_EDITED``; "" leaves it to the service).
+    A reason that is not text is 400 ``invalid``, one over ``REASON_MAX_LENGTH`` characters 400 ``max_length``.
+    """
+    if reason is None:
+        reason = ""
+    if isinstance(reason, bool) or not isinstance(reason, str | int | float):
+        raise ValidationFailed(_("Give the reason as text."), code="invalid", field="reason")
+    reason = str(reason).strip()
+    if len(reason) > REASON_MAX_LENGTH:
         raise ValidationFailed(
-            "Give the reason for this change; it is kept in the audit trail.", code="reason_required", field="reason"
+            _("Give a reason of at most %(limit)s characters (this one has %(length)s).")
+            % {"limit": REASON_MAX_LENGTH, "length": len(reason)},
+            code="max_length",
+            field="reason",
         )
-    return reason
+    if reason:
+        return reason
+    if omitted is not None:
+        return omitted
+    raise ValidationFailed(
+        _("Give the reason for this change; it is kept in the audit trail."), code="reason_required", field="reason"
+    )
+
+
+def creation_reason(reason) -> str:
+    """The reason for creating an object, which may be omitted (the history records "created")."""
+    return require_reason(reason, omitted=REASON_CREATED)
+
+
+def edit_reason(instance, reason) -> str:
+    """The reason for changing the fields of ``instance``: optional on a draft ("draft edited"), else required."""
+    return require_reason(reason, omitted=REASON_DRAFT_EDITED if is_draft(instance) else None)
 
 
 def check_version(instance, expected_version) -> None:
@@ -111,7 +161,7 @@ def apply_transition(instance, *, name: str, allowed: tuple[str, ...], permissio
 def update_fields(instance, *, changes: dict, expected_version, actor, reason: str) -> list[str]:
     """Set ``changes`` on a locked ``instance`` if its version matches; returns the fields that changed."""
     check_version(instance, expected_version)
-    reason = require_reason(reason)
+    reason = edit_reason(instance, reason)
     changed = [name for name, value in changes.items() if getattr(instance, name) != value]
     for name in changed:
         setattr(instance, name, changes[name])

@@ -153,16 +153,6 @@ def test_a_pledge_cannot_be_earmarked_to_its_own_state(pledging_cycle, be_api):
     assert not Pledge.objects.exists()
 
 
-def test_a_reason_is_required(pledging_cycle, be_api):
-    response = be_api.post("/api/v1/pledges/", {**FINANCIAL, "reason": "  "}, format="json")
-    assert (response.status_code, error(response)["attr"], error(response)["code"]) == (
-        400,
-        "reason",
-        "reason_required",
-    )
-    assert not Pledge.objects.exists()
-
-
 def test_a_second_live_pledge_of_a_kind_gets_409(pledging_cycle, be_api):
     assert be_api.post("/api/v1/pledges/", FINANCIAL, format="json").status_code == 201
     again = be_api.post("/api/v1/pledges/", {**FINANCIAL, "amount_eur": "1.00"}, format="json")

@@ -163,12 +163,12 @@ def test_coordinator_creates_a_cycle_through_the_service(coordinator_api, coordi
     assert (last.history_user, last.history_change_reason) == (coordinator, NEW_CYCLE["reason"])
 
 
-def test_creating_a_cycle_needs_a_reason_and_a_new_year(coordinator_api, cycle):
-    no_reason = coordinator_api.post("/api/v1/cycles/", {**NEW_CYCLE, "reason": " "}, format="json")
-    assert no_reason.status_code == 400
-    assert no_reason.json()["errors"][0] == {
-        "code": "reason_required",
-        "detail": no_reason.json()["errors"][0]["detail"],
+def test_creating_a_cycle_needs_a_bounded_reason_and_a_new_year(coordinator_api, cycle):
+    too_long = coordinator_api.post("/api/v1/cycles/", {**NEW_CYCLE, "reason": "r" * 2001}, format="json")
+    assert too_long.status_code == 400
+    assert too_long.json()["errors"][0] == {
+        "code": "max_length",
+        "detail": too_long.json()["errors"][0]["detail"],
         "attr": "reason",
     }
     twice = coordinator_api.post("/api/v1/cycles/", {**NEW_CYCLE, "year": 2027}, format="json")

@@ -203,9 +203,17 @@ def test_a_designation_is_validated(coordinator_api, designation):
     assert first_code(duplicate) == "unique"
     unknown_state = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "member_state": "XX"})
     assert (unknown_state.status_code, first_code(unknown_state)) == (404, "does_not_exist")
-    no_reason = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "reason": ""}, format="json")
-    assert first_code(no_reason) == "reason_required"
+    too_long = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "reason": "r" * 2001}, format="json")
+    assert first_code(too_long) == "max_length"
     assert Designation.objects.count() == 1
+    # Creating one may omit the reason; changing one may not.
+    created = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "reason": ""}, format="json")
+    assert created.status_code == 201, created.json()
+    assert Designation.objects.get(pk=created.json()["id"]).history.get().history_change_reason == "created"
+    unexplained = coordinator_api.patch(
+        f"/api/v1/designations/{designation.pk}/", {"source": "OJ L 2026/1"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert first_code(unexplained) == "reason_required"
 
 
 @pytest.mark.parametrize("persona", EVERY_ROLE)

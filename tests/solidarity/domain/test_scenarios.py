@@ -291,7 +291,7 @@ def test_invalid_parameters_are_refused_with_their_field(be_negotiator, small_cy
     assert refused(deductions_percent={"AT": "120"})["attr"].startswith("deductions_percent")
     assert refused(deductions_percent={"ZZ": "10"})["attr"] == "deductions_percent"
     assert refused(eur_per_relocation="0")["attr"] == "eur_per_relocation"
-    assert refused(reason="")["code"] == "reason_required"
+    assert refused(reason="r" * 2001)["code"] == "max_length"
     assert not Scenario.objects.exists()
 
 
@@ -330,6 +330,24 @@ def test_deleting_needs_version_and_reason_and_leaves_a_history_row(be_negotiato
         be_negotiator,
         "Obsolete",
     )
+
+
+def test_a_delete_needs_no_body_its_reason_travels_in_the_header(be_negotiator, small_cycle):
+    scenario = create(api_as(be_negotiator), cycle=2027)
+    url = f"/api/v1/scenarios/{scenario['id']}/"
+    client = api_as(be_negotiator)
+    too_long = client.delete(url, HTTP_IF_MATCH='"1"', HTTP_X_CHANGE_REASON="r" * 2001)
+    assert (too_long.status_code, first_error(too_long)["code"], first_error(too_long)["attr"]) == (
+        400,
+        "max_length",
+        "reason",
+    )
+    assert (
+        client.delete(url, HTTP_IF_MATCH='"1"', HTTP_X_CHANGE_REASON="Superseded by the Council's figures").status_code
+        == 204
+    )
+    deleted = Scenario.history.filter(id=scenario["id"]).first()
+    assert (deleted.history_type, deleted.history_change_reason) == ("-", "Superseded by the Council's figures")
 
 
 def test_scenario_list_runs_a_constant_number_of_queries(be_negotiator, small_cycle):

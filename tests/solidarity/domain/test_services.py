@@ -413,11 +413,14 @@ def test_an_invalid_designation_is_refused(coordinator, kind, ground):
     assert not Designation.objects.exists()
 
 
-def test_a_designation_without_a_reason_is_refused(coordinator):
+def test_a_designation_needs_a_reason_to_change_not_to_be_created(coordinator):
+    values = {"cycle": CycleFactory(), "member_state": state("IT"), "kind": "under_pressure", "actor": coordinator}
+    created = designation_set(**values, ground="arrivals", reason=" ")
+    assert created.history.get().history_change_reason == "created"
     with pytest.raises(ValidationFailed) as error:
-        designation_set(cycle=CycleFactory(), member_state=state("IT"), kind="at_risk", actor=coordinator, reason=" ")
-    assert error.value.code == "reason_required"
-    assert not Designation.objects.exists()
+        designation_set(**values, ground="sar", reason="")
+    assert (error.value.code, error.value.field) == ("reason_required", "reason")
+    assert Designation.objects.get().ground == "arrivals"
 
 
 # Reference figures (Art. 66, Annex I)

@@ -147,7 +147,7 @@ def test_api_lists_the_changes_with_their_diffs(trail, auditor, coordinator):
     (item,) = response.json()["results"]
     assert item == {
         "model": "solidarity.solidaritycycle",
-        "object_id": str(trail["cycle"].pk),
+        "object_id": str(trail["cycle"].year),  # a cycle is named by its year
         "history_id": item["history_id"],
         "date": item["date"],
         "user": coordinator.username,

@@ -103,8 +103,12 @@ def test_only_negotiators_record_positions(request, persona, pool_size, meetings
 def test_position_input_errors_name_the_field(be_negotiator, pool_size, other_cycle, meetings):
     client = api_as(be_negotiator)
     base = {"topic": pool_size.pk, "member_state": "DE", "meeting": meetings[0].pk, "stance": "support"}
-    no_reason = client.post("/api/v1/positions/", base, format="json")
-    assert (no_reason.status_code, first_error(no_reason)["attr"]) == (400, "reason")
+    too_long = client.post("/api/v1/positions/", {**base, "reason": "r" * 2001}, format="json")
+    assert (too_long.status_code, first_error(too_long)["code"], first_error(too_long)["attr"]) == (
+        400,
+        "max_length",
+        "reason",
+    )
     bad_stance = client.post("/api/v1/positions/", {**base, "stance": "keen", "reason": REASON}, format="json")
     assert (bad_stance.status_code, first_error(bad_stance)["attr"]) == (400, "stance")
     foreign = Topic.objects.create(cycle=other_cycle, title="Next year")
