@@ -34,6 +34,7 @@ from solidarity.platform.api import (
     request_reason,
     with_etag,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.workflow import require_reason
 
 # --- Action plans --------------------------------------------------------------------------------------------
@@ -394,6 +395,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     ),
 )
 class MeasurementViewSet(
+    RefusesNullCharacters,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,

@@ -47,6 +47,7 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
@@ -190,7 +191,9 @@ INVALID_ROW_EXAMPLE = OpenApiExample(
         responses={200: PositionHistorySerializer(many=True), **error_responses(401, 403, 404)},
     ),
 )
-class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PositionViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PositionSerializer
     permission_classes = [ActionPermission]
     action_permissions = {

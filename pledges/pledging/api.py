@@ -37,6 +37,7 @@ from solidarity.platform.api import (
     request_example,
     with_etag,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
 
@@ -173,7 +174,7 @@ TRANSITION_ERRORS = (400, 403, 404, 409)
 NOT_IN_SCOPE = "Rows outside your scope are not listed, and read as 404."
 
 
-class _ScopedViewSet(viewsets.GenericViewSet):
+class _ScopedViewSet(RefusesNullCharacters, viewsets.GenericViewSet):
     """Rows come from a selector that scopes them to the user; ``queryset`` names the model for the schema."""
 
     permission_classes = [ActionPermission]

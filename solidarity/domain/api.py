@@ -31,6 +31,7 @@ from solidarity.platform.api import (
     with_etag,
 )
 from solidarity.platform.errors import Conflict
+from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.workflow import check_version, lock
 
 # --- Serializers -----------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Eurosta
         parameters=[CODE],
     ),
 )
-class MemberStateViewSet(viewsets.ReadOnlyModelViewSet):
+class MemberStateViewSet(RefusesNullCharacters, viewsets.ReadOnlyModelViewSet):
     queryset = MemberState.objects.all()
     serializer_class = MemberStateSerializer
     permission_classes = [ActionPermission]
@@ -343,6 +344,7 @@ class MemberStateViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class CycleViewSet(
+    RefusesNullCharacters,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     TransitionActionMixin,
@@ -464,7 +466,9 @@ class CycleViewSet(
         ],
     ),
 )
-class DesignationViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DesignationViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = Designation.objects.select_related("cycle")
     serializer_class = DesignationSerializer
     permission_classes = [ActionPermission]
@@ -541,7 +545,9 @@ class DesignationViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListMo
         ],
     ),
 )
-class ReferenceFigureViewSet(VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReferenceFigureViewSet(
+    RefusesNullCharacters, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = ReferenceFigure.objects.select_related("cycle")
     serializer_class = ReferenceFigureSerializer
     permission_classes = [ActionPermission]

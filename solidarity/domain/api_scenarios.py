@@ -38,6 +38,7 @@ from solidarity.platform.api import (
 )
 from solidarity.platform.errors import Conflict
 from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 WRITE_ERRORS = (400, 401, 403, 404, 412, 428)
 
@@ -291,6 +292,7 @@ SCENARIO_EXAMPLE = OpenApiExample(
     ),
 )
 class ScenarioViewSet(
+    RefusesNullCharacters,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,

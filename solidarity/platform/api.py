@@ -19,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from solidarity.platform.error_views import api_exception_for
 from solidarity.platform.errors import DomainError, ValidationFailed
 from solidarity.platform.renderers import is_csv
 from solidarity.platform.workflow import check_version, lock, require_reason, update_fields
@@ -63,6 +64,8 @@ class RegistryExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DomainError):
             return DomainAPIException(exc)
+        if refused := api_exception_for(exc):  # Django refused the request (body too large, too many fields)
+            return refused
         if isinstance(exc, DjangoValidationError):
             detail = serializers.as_serializer_error(exc)
             # Model.full_clean names errors of the whole object "__all__"; DRF clients know them by another key.

@@ -23,6 +23,7 @@ from solidarity.platform.audit import (
 from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import plain
 from solidarity.platform.audit_forms import AuditFilterForm, MomentField
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 # --- Serializers (the response shapes; rows are built by the functions below) -------------------------
 
@@ -168,7 +169,7 @@ AUDITORS_ONLY = {403: "Only auditors may read the audit log."}
         responses={200: AsOfSerializer, **error_responses(400, 401, 403, meanings=AUDITORS_ONLY)},
     ),
 )
-class HistoryViewSet(viewsets.ViewSet):
+class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
     permission_classes = [ReadsAuditLog]
 
     def list(self, request, *args, **kwargs):  # kwargs: the router's format suffix (history.json)

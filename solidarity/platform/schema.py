@@ -12,11 +12,18 @@ from solidarity.platform.renderers import CSVRenderer
 
 # Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
 GENERIC_ERRORS = {
+    400: "Invalid input, e.g. a NUL character (U+0000) in the path or the query string (`null_character`).",
     401: "Not logged in: send a session cookie or `Authorization: Token <key>`.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope (or an unknown `page` or `format`).",
     429: "Too many requests: wait the seconds of the `Retry-After` header.",
 }
+# Answers of every operation that reads a body (POST, PUT, PATCH).
+BODY_ERRORS = {
+    413: "The body is larger than the registry reads (`too_large`).",
+    415: "The body is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.",
+}
+BODY_METHODS = ("POST", "PUT", "PATCH")
 CSV_SCHEMA = {
     "type": "string",
     "description": (
@@ -186,8 +193,8 @@ def describe_fields(component: str, schema: dict) -> dict:
 class RegistryAutoSchema(AutoSchema):
     """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
 
-    * every operation documents 401, 403, 404 and 429 in the one error shape (where its own decorators say
-      nothing narrower), and errors are JSON only;
+    * every operation documents 400, 401, 403, 404 and 429 in the one error shape (where its own decorators say
+      nothing narrower), those that read a body 413 and 415 too, and errors are JSON only;
     * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
     * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
@@ -222,7 +229,8 @@ class RegistryAutoSchema(AutoSchema):
                 content[CSVRenderer.media_type] = {"schema": CSV_SCHEMA}
             else:
                 del content[CSVRenderer.media_type]
-        for status_code, meaning in GENERIC_ERRORS.items():
+        generic = {**GENERIC_ERRORS, **(BODY_ERRORS if self.method in BODY_METHODS else {})}
+        for status_code, meaning in generic.items():
             if str(status_code) not in responses:
                 responses[str(status_code)] = self._get_response_for_code(
                     error_response(status_code, meaning),
