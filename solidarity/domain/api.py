@@ -32,18 +32,19 @@ from solidarity.platform.api import (
 )
 from solidarity.platform.errors import Conflict
 from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 from solidarity.platform.workflow import check_version, lock
 
 # --- Serializers -----------------------------------------------------------------------------------------
 
 
-class MemberStateSerializer(serializers.ModelSerializer):
+class MemberStateSerializer(RegistryModelSerializer):
     class Meta:
         model = MemberState
         fields = ["code", "name", "protocol_order", "eu_member", "bound_by_solidarity", "dublin_associated", "note"]
 
 
-class CycleSerializer(WriteControlFields, serializers.ModelSerializer):
+class CycleSerializer(WriteControlFields, RegistryModelSerializer):
     forum_dates = serializers.ListField(
         child=serializers.DateField(), required=False, help_text="Dates of the High-Level Forum meetings (Art. 13)."
     )
@@ -120,7 +121,7 @@ def _count(help_text: str):
     return serializers.IntegerField(allow_null=True, help_text=help_text)
 
 
-class FairShareRowSerializer(serializers.Serializer):
+class FairShareRowSerializer(RegistrySerializer):
     """One state's line of the key (Art. 66, Annex I) against what it pledged; nulls where not applicable."""
 
     member_state = serializers.CharField(help_text="Eurostat code.")
@@ -171,7 +172,7 @@ def fair_share_payload(row: FairShareRow) -> dict:
     }
 
 
-class DesignationSerializer(WriteControlFields, serializers.ModelSerializer):
+class DesignationSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = serializers.SlugRelatedField(
         slug_field="year", queryset=SolidarityCycle.objects.all(), help_text="The cycle's year."
     )
@@ -182,7 +183,7 @@ class DesignationSerializer(WriteControlFields, serializers.ModelSerializer):
         fields = ["id", "cycle", "member_state", "kind", "ground", "source", "version", "reason"]
 
 
-class ReferenceFigureSerializer(WriteControlFields, serializers.ModelSerializer):
+class ReferenceFigureSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = serializers.SlugRelatedField(slug_field="year", read_only=True, help_text="The cycle's year.")
     member_state = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Eurostat code.")
 

@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from solidarity.platform.error_views import api_exception_for
 from solidarity.platform.errors import DomainError, ValidationFailed
 from solidarity.platform.renderers import is_csv
+from solidarity.platform.serializers import RegistrySerializer
 from solidarity.platform.workflow import check_version, lock, require_reason, update_fields
 
 
@@ -124,7 +125,7 @@ def with_etag(response: Response, instance) -> Response:
     return response
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class TransitionRequestSerializer(RegistrySerializer):
     transition = serializers.CharField(help_text="The name of the transition, e.g. `submit`.")
     reason = serializers.CharField(help_text="Why; kept in the audit trail.")
 

@@ -4,10 +4,13 @@ Named by ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``; a module of its own because
 imports DRF's generic views, which the helpers in ``solidarity.api_support`` are imported by.
 """
 
+from django.db import connection
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from solidarity.platform.api import error_response
+from solidarity.platform.numbers import MAX_WHOLE
 from solidarity.platform.renderers import CSVRenderer
 
 # Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
@@ -190,6 +193,30 @@ def describe_fields(component: str, schema: dict) -> dict:
     return schema
 
 
+def bound_schema(field, schema: dict) -> None:
+    """State the bounds a field enforces where drf-spectacular cannot read them from the field itself.
+
+    * a field the service reads (``bounds``, e.g. the persons of a pledge): the bounds it declares;
+    * a reference by primary key: an id is a whole number of the key's column range (a larger one names no
+      object, 400 ``does_not_exist``), a code at most the key's length.
+    """
+    if getattr(field, "read_only", False):
+        return
+    if isinstance(getattr(field, "bounds", None), dict):
+        schema.update(field.bounds)
+        return
+    target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+    if not isinstance(target, serializers.PrimaryKeyRelatedField) or target.queryset is None:
+        return
+    items = schema.get("items", schema) if schema.get("type") == "array" else schema
+    key = target.queryset.model._meta.pk
+    if items.get("type") == "integer" and "maximum" not in items:
+        _low, high = connection.ops.integer_field_range(key.get_internal_type())
+        items.update({"minimum": 1, "maximum": high if high is not None else MAX_WHOLE})
+    elif items.get("type") == "string" and "maxLength" not in items and key.max_length:
+        items["maxLength"] = key.max_length
+
+
 class RegistryAutoSchema(AutoSchema):
     """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
 
@@ -200,6 +227,12 @@ class RegistryAutoSchema(AutoSchema):
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
       the negotiation matrix). Everything else is documented as JSON only.
     """
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict):
+            bound_schema(field, schema)
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         return describe_fields(_component_name(serializer), super()._map_basic_serializer(serializer, direction))
