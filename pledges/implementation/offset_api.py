@@ -29,6 +29,7 @@ from pledges.pledging.api import (
 )
 from pledges.pledging.filters import CYCLE_HELP
 from pledges.pledging.models import sees_every_state_pledges
+from solidarity.domain.api import STATE_CODE_SCHEMA, YEAR_SCHEMA
 from solidarity.platform.api import (
     ETAG,
     ServiceCreateMixin,
@@ -217,9 +218,9 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
             "may not see are null, and so is `may_request` where it rests on them."
         ),
         parameters=[
-            OpenApiParameter("cycle", int, OpenApiParameter.QUERY, required=True, description=CYCLE_HELP),
+            OpenApiParameter("cycle", YEAR_SCHEMA, OpenApiParameter.QUERY, required=True, description=CYCLE_HELP),
             OpenApiParameter(
-                "contributing_state", str, OpenApiParameter.QUERY, description="Eurostat code, e.g. `FR`."
+                "contributing_state", STATE_CODE_SCHEMA, OpenApiParameter.QUERY, description="Eurostat code, e.g. `FR`."
             ),
         ],
         responses={200: OffsetEligibilitySerializer, **error_responses(400, 403)},

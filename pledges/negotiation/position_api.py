@@ -33,6 +33,7 @@ from pledges.negotiation.services import (
     position_update,
     positions_record_for_meeting,
 )
+from solidarity.domain.api import YEAR_SCHEMA
 from solidarity.domain.models import SolidarityCycle
 from solidarity.platform.api import (
     ETAG,
@@ -51,7 +52,7 @@ from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
-    "cycle", int, OpenApiParameter.QUERY, required=True, description="The cycle's year, e.g. 2026."
+    "cycle", YEAR_SCHEMA, OpenApiParameter.QUERY, required=True, description="The cycle's year, e.g. 2026."
 )
 BULK_EXAMPLE = OpenApiExample(
     "Two delegations at one meeting",

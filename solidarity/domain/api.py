@@ -205,6 +205,9 @@ class ReferenceFigureSerializer(WriteControlFields, RegistryModelSerializer):
         ]
 
 
+# A cycle's year and a state's code in the query of an action, bounded as their columns are.
+YEAR_SCHEMA = {"type": "integer", "minimum": 2026, "maximum": 32767}
+STATE_CODE_SCHEMA = {"type": "string", "maxLength": MemberState._meta.get_field("code").max_length}
 YEAR = OpenApiParameter("year", int, OpenApiParameter.PATH, description="The cycle's year, e.g. 2026.")
 CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Eurostat code, e.g. `BE` or `EL`.")
 

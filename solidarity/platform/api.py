@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 
 from solidarity.platform.error_views import api_exception_for
 from solidarity.platform.errors import DomainError, ValidationFailed
+from solidarity.platform.filters import bound_filters, filter_schema_bounds
 from solidarity.platform.renderers import is_csv
 from solidarity.platform.serializers import RegistrySerializer
 from solidarity.platform.workflow import check_version, lock, require_reason, update_fields
@@ -393,11 +394,27 @@ class ListFilterBackend(DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        return bound_filters(filterset) if filterset is not None else None
+
 
 class ListFilterExtension(DjangoFilterExtension):
-    """The schema's query parameters of ``ListFilterBackend``: django-filter's, as drf-spectacular reads them."""
+    """The schema's query parameters of ``ListFilterBackend``: django-filter's, as drf-spectacular reads them,
+    with the bounds of ``bound_filters``; a choice among names is a string, whatever column it is compared to."""
 
     target_class = "solidarity.platform.api.ListFilterBackend"
+    priority = 1  # before drf-spectacular's own, which matches the subclass too
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            schema.update(filter_schema_bounds(filter_field))
+            names = schema.get("enum") or []
+            if schema.get("type") == "integer" and names and all(isinstance(name, str) for name in names):
+                schema["type"] = "string"
+        return parameters
 
 
 VERSION_HELP = "The version you last read; needed (here or in If-Match) to change the object. Ignored on create."

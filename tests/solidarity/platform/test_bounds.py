@@ -98,3 +98,58 @@ def test_a_version_beyond_the_integer_column_is_refused(coordinator):
     )
     assert response.status_code == 400
     assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("max_value", "version")]
+
+
+# --- Query parameters ---------------------------------------------------------------------------------------
+
+PAGINATION = {"page", "page_size"}  # the paginator's own, bounded where pages are read
+
+
+def _query_parameters(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or parameter["name"] in PAGINATION:
+                    continue
+                prop = parameter["schema"]
+                yield f"{method} {path} {parameter['name']}", prop.get("items", prop)
+
+
+def test_every_query_parameter_has_its_bounds(schema):
+    unbounded = [
+        name
+        for name, prop in _query_parameters(schema)
+        if (prop.get("type") in ("integer", "number") and not {"minimum", "maximum"} <= set(prop))
+        or (
+            prop.get("type") == "string"
+            and "maxLength" not in prop
+            and "enum" not in prop
+            and prop.get("format") not in BOUNDED_FORMATS
+        )
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        (f"cycle={MAX_WHOLE + 1}", "max_value"),
+        ("member_state=" + "B" * 201, "max_length"),
+    ],
+)
+def test_a_filter_beyond_its_bound_is_refused(coordinator, query, code):
+    response = api_as(coordinator).get(f"/api/v1/pledges/?{query}")
+    assert response.status_code == 400
+    assert [error["code"] for error in response.json()["errors"]] == [code]
+
+
+def test_an_audit_log_object_id_beyond_its_length_is_refused(auditor):
+    response = api_as(auditor).get(f"/api/v1/history/as-of/?model=pledges.pledge&object_id={'1' * 65}&at=2026-01-01")
+    assert response.status_code == 400
+    assert [error["code"] for error in response.json()["errors"]] == ["max_length"]
+
+
+def test_an_audit_log_moment_beyond_its_length_is_refused(auditor):
+    response = api_as(auditor).get("/api/v1/history/?date_after=2026-01-01T00:00:00.000000+02:00" + "0" * 10)
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [("max_length", "date_after")]
