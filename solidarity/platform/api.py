@@ -83,10 +83,16 @@ class RegistryExceptionHandler(ExceptionHandler):
         return data
 
 
+def renders_errors(request) -> bool:
+    """Whether the renderer negotiated for ``request`` writes errors: JSON, or DEBUG's browsable API."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return isinstance(renderer, JSONRenderer) or getattr(renderer, "format", None) == "api"
+
+
 def exception_handler(exc, context):
     request = context.get("request")
-    if request is not None and is_csv(request):
-        # Errors keep the one JSON shape, whatever format the client asked the data in.
+    if request is not None and not renders_errors(request):
+        # Errors keep the one JSON shape, whatever format the client asked the data in (CSV, the schema's YAML).
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = JSONRenderer.media_type
     return standard_exception_handler(exc, context)

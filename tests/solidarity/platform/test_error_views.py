@@ -149,3 +149,14 @@ def test_the_csrf_page_renders_without_collected_static_files(no_collected_stati
     response = client.post("/pledges/new/", {"reason": "r"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/api/schema/?format=nope", "/api/v1/member-states/?format=nope"])
+def test_an_unknown_format_is_a_404_in_the_one_json_shape(coordinator, url):
+    _one_shape(api_as(coordinator).get(url), 404, "not_found")
+
+
+def test_an_error_of_a_csv_export_is_json(coordinator):
+    response = api_as(coordinator).get("/api/v1/pledges/?format=csv&cycle=x")
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json()["type"] == "validation_error"
