@@ -88,21 +88,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # An address longer than the registry reads is a 414, in the API's error shape under /api/.
-    "solidarity.platform.error_views.UrlLengthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "solidarity.platform.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # A page's query string or form holding a NUL character is a 400 (the API answers it after authentication).
-    "solidarity.platform.hostile_input.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Within the security headers: an address longer than the registry reads is a 414 (the API's error shape
+    # under /api/), a page's query string or form holding a NUL character a 400 (the API answers it after
+    # authentication, solidarity.platform.hostile_input).
+    "solidarity.platform.error_views.UrlLengthMiddleware",
+    "solidarity.platform.hostile_input.NullCharacterMiddleware",
     # Idle sessions end; a second factor is asked where one is set up or required (after CSP: its
     # redirects carry the headers too).
     "solidarity.accounts.security.AccountSecurityMiddleware",

@@ -160,3 +160,14 @@ def test_an_error_of_a_csv_export_is_json(coordinator):
     response = api_as(coordinator).get("/api/v1/pledges/?format=csv&cycle=x")
     assert (response.status_code, response["Content-Type"]) == (400, "application/json")
     assert response.json()["type"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/?next=" + "a" * 5000, "/accounts/login/?next=%00", "/api/v1/?q=" + "a" * 5000]
+)
+def test_a_refused_address_carries_the_security_headers(anonymous, url):
+    response = anonymous.get(url)
+    assert response.status_code in (400, 414)
+    assert "Content-Security-Policy" in response.headers
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Request-ID"]
