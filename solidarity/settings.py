@@ -60,6 +60,8 @@ elif not DEBUG and len(SECRET_KEY) < 50:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Under /api/ a failed CSRF check is a 403 in the API's error shape.
+CSRF_FAILURE_VIEW = "solidarity.platform.error_views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +100,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Within the security headers: an address longer than the registry reads is a 414 (the API's error shape
+    # under /api/), a page's query string or form holding a NUL character a 400 (the API answers it after
+    # authentication, solidarity.platform.hostile_input).
+    "solidarity.platform.error_views.UrlLengthMiddleware",
+    "solidarity.platform.hostile_input.NullCharacterMiddleware",
     # Idle sessions end; a second factor is asked where one is set up or required (after CSP: its
     # redirects carry the headers too).
     "solidarity.accounts.security.AccountSecurityMiddleware",
@@ -264,18 +271,25 @@ REST_FRAMEWORK = {
         "solidarity.accounts.tokens.TokenAuthentication",
         "solidarity.accounts.tokens.SessionAuthentication",
     ],
-    # `?format=csv` exports any list (solidarity.platform.renderers.CSVRenderer).
+    # JSON, and `?format=csv` exports any list (solidarity.platform.renderers.CSVRenderer); the browsable HTML API
+    # in DEBUG only.
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
         "solidarity.platform.renderers.CSVRenderer",
     ],
-    # JSON that is too deep or holds a NUL character is a 400 (solidarity.platform.parsers), never a 500.
+    # JSON bodies only (a form is a 415), but in DEBUG, where the browsable API posts forms. A body that is too
+    # deep, too large or holds a NUL character is a 400 or 413 (solidarity.platform.parsers), never a 500.
     "DEFAULT_PARSER_CLASSES": [
         "solidarity.platform.parsers.StrictJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        *(
+            ["solidarity.platform.parsers.StrictFormParser", "solidarity.platform.parsers.StrictMultiPartParser"]
+            if DEBUG
+            else []
+        ),
     ],
+    # Tests send JSON unless they say otherwise, as clients of the API do.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "solidarity.platform.api.StandardPagination",
     "PAGE_SIZE": 50,
@@ -336,7 +350,11 @@ SPECTACULAR_SETTINGS = {
         "`errors`, a list of `{code, detail, attr}` where `code` is machine-readable and `attr` names the field "
         "(or null); a 412 adds `current`. 400 invalid input, 401 not logged in, 403 not permitted (nothing "
         "written), 404 not found within your scope, 409 not allowed from the current state, 412 stale version, "
-        "428 version missing, 429 throttled.\n\n"
+        "428 version missing, 413 body too large, 414 address too long, 415 body not JSON, 429 throttled.\n\n"
+        "**Formats**: request bodies are JSON (`Content-Type: application/json`); answers are JSON, or CSV where "
+        "a list offers `?format=csv`. Text may not contain the NUL character (U+0000); every number and text sent "
+        "has its bounds in this schema (`minimum`, `maximum`, `maxLength`), beyond them a 400 "
+        "(`max_value`, `max_length`, `too_large`).\n\n"
         "**Versions**: every updatable object has a `version` and answers with an `ETag`; PUT and PATCH need "
         "it back in `If-Match` (or the `version` field).\n\n"
         "**Reasons**: every change is justified in the audit trail by a `reason` of at most 2000 characters, in "

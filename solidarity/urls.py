@@ -17,5 +17,8 @@ urlpatterns = [
     path("", include("solidarity.domain.urls")),
 ]
 
-# Under /api/ a URL that matches no route is answered in the API's JSON error shape.
+# Under /api/ every error is answered in the API's JSON error shape; elsewhere by the registry's pages.
+handler400 = "solidarity.platform.error_views.bad_request"
+handler403 = "solidarity.platform.error_views.permission_denied"
 handler404 = "solidarity.platform.api.page_not_found"
+handler500 = "solidarity.platform.error_views.server_error"

@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from compliance.services import compliance_record_create, compliance_record_update
 from solidarity.platform.api import ActionPermission, ListFilterBackend, ServiceCreateMixin, VersionedUpdateMixin
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 READ = "compliance.view"
 MANAGE = "compliance.manage"
@@ -32,6 +33,7 @@ def decimal_out(max_digits: int, places: int, help_text: str):
 
 
 class ComplianceRecordViewSet(
+    RefusesNullCharacters,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,

@@ -19,9 +19,10 @@ from solidarity.platform.api import (
     request_example,
     with_etag,
 )
+from solidarity.platform.serializers import RegistryModelSerializer
 
 
-class FindingSerializer(WriteControlFields, serializers.ModelSerializer):
+class FindingSerializer(WriteControlFields, RegistryModelSerializer):
     member_state = serializers.PrimaryKeyRelatedField(
         queryset=MemberState.objects.all(), help_text="The benefitting state concerned (Eurostat code)."
     )

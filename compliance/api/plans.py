@@ -34,12 +34,14 @@ from solidarity.platform.api import (
     request_reason,
     with_etag,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 from solidarity.platform.workflow import require_reason
 
 # --- Action plans --------------------------------------------------------------------------------------------
 
 
-class ActionPlanSerializer(WriteControlFields, serializers.ModelSerializer):
+class ActionPlanSerializer(WriteControlFields, RegistryModelSerializer):
     member_state = serializers.PrimaryKeyRelatedField(queryset=MemberState.objects.all(), help_text="Eurostat code.")
     cycle = serializers.SlugRelatedField(
         slug_field="year", queryset=SolidarityCycle.objects.all(), help_text="The cycle's year."
@@ -148,7 +150,7 @@ class BenchmarkListSerializer(serializers.ListSerializer):
         return [self.child.to_representation(item) for item in items]
 
 
-class BenchmarkSerializer(WriteControlFields, serializers.ModelSerializer):
+class BenchmarkSerializer(WriteControlFields, RegistryModelSerializer):
     action_plan = serializers.PrimaryKeyRelatedField(
         queryset=ActionPlan.objects.all(), help_text="The id of the action plan it belongs to."
     )
@@ -225,7 +227,7 @@ class BenchmarkSerializer(WriteControlFields, serializers.ModelSerializer):
         return self.fields["latest_value"].to_representation(expected_value(benchmark, latest.date))
 
 
-class SeriesPointSerializer(serializers.Serializer):
+class SeriesPointSerializer(RegistrySerializer):
     date = serializers.DateField(help_text="The day the value stands for; for Dublin figures, the period's end.")
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
     expected_value = serializers.DecimalField(
@@ -342,7 +344,7 @@ class BenchmarkViewSet(ComplianceRecordViewSet):
 # --- Measurements --------------------------------------------------------------------------------------------
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(RegistryModelSerializer):
     benchmark = serializers.PrimaryKeyRelatedField(queryset=Benchmark.objects.all(), help_text="The benchmark's id.")
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reason = ReasonField()
@@ -394,6 +396,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     ),
 )
 class MeasurementViewSet(
+    RefusesNullCharacters,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,

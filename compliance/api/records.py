@@ -15,13 +15,14 @@ from compliance.api.common import (
 from compliance.models import DublinPerformance, SecondaryMovementIndicator
 from solidarity.domain.models import MemberState
 from solidarity.platform.api import ETAG, IF_MATCH, WriteControlFields, error_responses, request_example
+from solidarity.platform.serializers import RegistryModelSerializer
 
 PERIOD_FIELDS = ["member_state", "period_kind", "period_start", "period_end"]
 # A record is the figures of one state in one period: what it is about cannot change, only its figures.
 IDENTITY = ("member_state", "period_kind", "period_start")
 
 
-class _PeriodRecordSerializer(WriteControlFields, serializers.ModelSerializer):
+class _PeriodRecordSerializer(WriteControlFields, RegistryModelSerializer):
     member_state = serializers.PrimaryKeyRelatedField(queryset=MemberState.objects.all(), help_text="Eurostat code.")
 
     class Meta:

@@ -44,10 +44,11 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.serializers import RegistryModelSerializer
 from solidarity.platform.workflow import require_reason
 
 
-class ActivationSerializer(serializers.ModelSerializer):
+class ActivationSerializer(RegistryModelSerializer):
     pledge = serializers.PrimaryKeyRelatedField(
         queryset=Pledge.objects.all(), help_text="The id of a pledge recorded by the Council act."
     )
@@ -109,7 +110,7 @@ class ActivationTransitionSerializer(TransitionRequestSerializer):
     explanation = serializers.CharField(required=False, allow_blank=True, help_text="For `decline`: in words.")
 
 
-class FulfilmentSerializer(serializers.ModelSerializer):
+class FulfilmentSerializer(RegistryModelSerializer):
     activation = serializers.PrimaryKeyRelatedField(
         queryset=Activation.objects.all(), help_text="The id of an accepted activation of your state's pledge."
     )

@@ -34,9 +34,10 @@ from solidarity.platform.api import (
     error_responses,
     request_example,
 )
+from solidarity.platform.serializers import RegistryModelSerializer
 
 
-class DeductionRequestSerializer(serializers.ModelSerializer):
+class DeductionRequestSerializer(RegistryModelSerializer):
     cycle = _cycle()
     member_state = _state("The requesting state's code; defaults to your own delegation.", required=False)
     requested_percent = DecimalStringField(

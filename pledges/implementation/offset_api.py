@@ -28,6 +28,7 @@ from pledges.pledging.api import (
 )
 from pledges.pledging.filters import CYCLE_HELP
 from pledges.pledging.models import sees_every_state_pledges
+from solidarity.domain.api import STATE_CODE_SCHEMA, YEAR_SCHEMA
 from solidarity.platform.api import (
     ETAG,
     ReasonField,
@@ -39,13 +40,17 @@ from solidarity.platform.api import (
     request_example,
 )
 from solidarity.platform.errors import ValidationFailed
+from solidarity.platform.numbers import MAX_WHOLE
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 
 
-class OffsetSerializer(serializers.ModelSerializer):
+class OffsetSerializer(RegistryModelSerializer):
     cycle = _cycle()
     benefitting_state = _state("The state asking for offsets; defaults to your own delegation.", required=False)
     contributing_state = _state("The state asked to take responsibility for the applications.")
-    applications_requested = PersonsField(help_text="Applications to take over, a whole number above zero.")
+    applications_requested = PersonsField(
+        minimum=1, maximum=MAX_WHOLE, help_text="Applications to take over, a whole number above zero."
+    )
     requested_on = serializers.DateField(required=False, help_text="Defaults to today; the answer is due 30 days on.")
     reason = ReasonField()
 
@@ -81,12 +86,16 @@ class OffsetSerializer(serializers.ModelSerializer):
 class OffsetTransitionSerializer(TransitionRequestSerializer):
     transition = serializers.CharField(help_text=f"One of: {', '.join(ResponsibilityOffset.TRANSITIONS)}.")
     applications_accepted = PersonsField(
-        required=False, allow_null=True, help_text="For `accept_partially`: how many, fewer than requested."
+        required=False,
+        allow_null=True,
+        minimum=1,
+        maximum=MAX_WHOLE,
+        help_text="For `accept_partially`: how many, fewer than requested.",
     )
     explanation = serializers.CharField(required=False, allow_blank=True, help_text="The answer, in words.")
 
 
-class OffsetEligibilityQuerySerializer(serializers.Serializer):
+class OffsetEligibilityQuerySerializer(RegistrySerializer):
     cycle = _cycle()
     contributing_state = _state("The state that would take the offsets (Art. 63(2)).", required=False)
 
@@ -95,7 +104,7 @@ def _percent(help_text: str):
     return serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True, help_text=help_text)
 
 
-class OffsetEligibilitySerializer(serializers.Serializer):
+class OffsetEligibilitySerializer(RegistrySerializer):
     cycle = serializers.IntegerField(help_text=CYCLE_HELP)
     contributing_state = serializers.CharField(allow_null=True, help_text="As asked, or null.")
     threshold_percent = _percent("The threshold of Art. 63(1) and (2): 50 %.")
@@ -209,9 +218,9 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
             "may not see are null, and so is `may_request` where it rests on them."
         ),
         parameters=[
-            OpenApiParameter("cycle", int, OpenApiParameter.QUERY, required=True, description=CYCLE_HELP),
+            OpenApiParameter("cycle", YEAR_SCHEMA, OpenApiParameter.QUERY, required=True, description=CYCLE_HELP),
             OpenApiParameter(
-                "contributing_state", str, OpenApiParameter.QUERY, description="Eurostat code, e.g. `FR`."
+                "contributing_state", STATE_CODE_SCHEMA, OpenApiParameter.QUERY, description="Eurostat code, e.g. `FR`."
             ),
         ],
         responses={200: OffsetEligibilitySerializer, **error_responses(400, 403)},

@@ -22,6 +22,7 @@ from solidarity.platform.api import (
     error_responses,
     request_example,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 
 @extend_schema_view(
@@ -88,7 +89,9 @@ from solidarity.platform.api import (
         examples=[request_example("Move it", {"location": "Luxembourg", "version": 1, "reason": "Council in April"})],
     ),
 )
-class ForumMeetingViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ForumMeetingViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = ForumMeeting.objects.select_related("cycle")
     serializer_class = ForumMeetingSerializer
     permission_classes = [ActionPermission]
@@ -174,7 +177,9 @@ class ForumMeetingViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListM
         examples=[request_example("Put it first", {"order": 1, "version": 1, "reason": "New agenda order"})],
     ),
 )
-class TopicViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TopicViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = Topic.objects.select_related("cycle")
     serializer_class = TopicSerializer
     permission_classes = [ActionPermission]

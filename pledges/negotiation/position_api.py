@@ -33,6 +33,7 @@ from pledges.negotiation.services import (
     position_update,
     positions_record_for_meeting,
 )
+from solidarity.domain.api import YEAR_SCHEMA
 from solidarity.domain.models import SolidarityCycle
 from solidarity.platform.api import (
     ETAG,
@@ -47,10 +48,11 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
-    "cycle", int, OpenApiParameter.QUERY, required=True, description="The cycle's year, e.g. 2026."
+    "cycle", YEAR_SCHEMA, OpenApiParameter.QUERY, required=True, description="The cycle's year, e.g. 2026."
 )
 BULK_EXAMPLE = OpenApiExample(
     "Two delegations at one meeting",
@@ -190,7 +192,9 @@ INVALID_ROW_EXAMPLE = OpenApiExample(
         responses={200: PositionHistorySerializer(many=True), **error_responses(401, 403, 404)},
     ),
 )
-class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PositionViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PositionSerializer
     permission_classes = [ActionPermission]
     action_permissions = {

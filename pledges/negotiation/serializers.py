@@ -14,6 +14,7 @@ from pledges.negotiation.models import ForumMeeting, Position, Stance, Topic, Vi
 from pledges.negotiation.services import BulkRowErrors
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.api import REASON_HELP, ReasonField, WriteControlFields
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 
 MAX_BULK_ROWS = 1000  # 31 delegations x some 30 topics: far above one meeting, low enough to bound a request
 
@@ -34,7 +35,7 @@ VISIBILITY_HELP = (
 # --- Forum meetings and topics ---------------------------------------------------------------------------
 
 
-class ForumMeetingSerializer(WriteControlFields, serializers.ModelSerializer):
+class ForumMeetingSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = _cycle_field()
 
     class Meta:
@@ -44,7 +45,7 @@ class ForumMeetingSerializer(WriteControlFields, serializers.ModelSerializer):
         validators = []
 
 
-class TopicSerializer(WriteControlFields, serializers.ModelSerializer):
+class TopicSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = _cycle_field()
 
     class Meta:
@@ -56,7 +57,7 @@ class TopicSerializer(WriteControlFields, serializers.ModelSerializer):
 # --- Positions -------------------------------------------------------------------------------------------
 
 
-class PositionSerializer(WriteControlFields, serializers.ModelSerializer):
+class PositionSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = _cycle_field(required=False)
     topic = serializers.PrimaryKeyRelatedField(queryset=Topic.objects.all(), help_text="The topic's id.")
     member_state = serializers.PrimaryKeyRelatedField(
@@ -105,7 +106,7 @@ class PositionSerializer(WriteControlFields, serializers.ModelSerializer):
         }
 
 
-class PositionRowSerializer(serializers.Serializer):
+class PositionRowSerializer(RegistrySerializer):
     """One delegation's position in a bulk request; the meeting (and its date) come from the request."""
 
     topic = serializers.PrimaryKeyRelatedField(queryset=Topic.objects.all(), help_text="The topic's id.")
@@ -119,7 +120,7 @@ class PositionRowSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=VISIBILITY_HELP)
 
 
-class BulkPositionsSerializer(serializers.Serializer):
+class BulkPositionsSerializer(RegistrySerializer):
     meeting = serializers.PrimaryKeyRelatedField(
         queryset=ForumMeeting.objects.select_related("cycle"), help_text="The meeting all the positions were taken at."
     )
@@ -127,19 +128,19 @@ class BulkPositionsSerializer(serializers.Serializer):
     positions = PositionRowSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ROWS)
 
 
-class BulkPositionsResultSerializer(serializers.Serializer):
+class BulkPositionsResultSerializer(RegistrySerializer):
     meeting = serializers.IntegerField()
     positions = PositionSerializer(many=True)
 
 
-class MatrixTopicSerializer(serializers.Serializer):
+class MatrixTopicSerializer(RegistrySerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     unit = serializers.CharField(help_text="Unit of the proposed values, or empty.")
     order = serializers.IntegerField()
 
 
-class MatrixCellSerializer(serializers.Serializer):
+class MatrixCellSerializer(RegistrySerializer):
     topic = serializers.IntegerField(help_text="The topic's id (the cell's column).")
     position = serializers.IntegerField(help_text="Id of the latest position visible to you.")
     stance = serializers.ChoiceField(choices=Stance.choices)
@@ -169,7 +170,7 @@ class MatrixCellField(serializers.Field):
         return self._cell.to_representation(value)
 
 
-class MatrixRowSerializer(serializers.Serializer):
+class MatrixRowSerializer(RegistrySerializer):
     member_state = serializers.CharField(help_text="Eurostat code.")
     name = serializers.CharField()
     cells = serializers.ListField(
@@ -178,17 +179,17 @@ class MatrixRowSerializer(serializers.Serializer):
     )
 
 
-class MatrixSerializer(serializers.Serializer):
+class MatrixSerializer(RegistrySerializer):
     cycle = serializers.IntegerField(help_text="The cycle's year.")
     topics = MatrixTopicSerializer(many=True)
     rows = MatrixRowSerializer(many=True, help_text="One per state, in protocol order.")
 
 
-class MatrixQuerySerializer(serializers.Serializer):
+class MatrixQuerySerializer(RegistrySerializer):
     cycle = serializers.IntegerField(help_text="The cycle's year, e.g. 2026.")
 
 
-class PositionHistorySerializer(serializers.Serializer):
+class PositionHistorySerializer(RegistrySerializer):
     history_id = serializers.IntegerField()
     history_date = serializers.DateTimeField(help_text="When the version was written.")
     change = serializers.SerializerMethodField(help_text="`created`, `changed` or `deleted`.")

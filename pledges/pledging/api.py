@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from pledges.pledging import filters
 from pledges.pledging.models import Pledge, PledgeKind
 from pledges.pledging.services import (
+    MAX_RELOCATIONS,
     pledge_create,
     pledge_transition,
     pledge_update,
@@ -36,6 +37,8 @@ from solidarity.platform.api import (
     request_example,
     with_etag,
 )
+from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.serializers import RegistryModelSerializer
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
 
@@ -43,9 +46,16 @@ CYCLE_HELP = "The cycle's year, e.g. 2026."
 
 
 class _RawNumberField(serializers.Field):
-    """A number as the client sent it (JSON number or string), for the service that reads and bounds it."""
+    """A number as the client sent it (JSON number or string), for the service that reads and bounds it.
+
+    ``minimum`` and ``maximum``: the bounds the service holds it to, for the schema.
+    """
 
     default_error_messages = {"invalid": "Give a number, as a JSON number or a string of digits."}
+
+    def __init__(self, *, minimum=None, maximum=None, **kwargs):
+        self.bounds = {name: value for name, value in (("minimum", minimum), ("maximum", maximum)) if value is not None}
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | float):
@@ -96,12 +106,16 @@ def _scope_to_viewer(serializer, fields: dict, name: str, visible_to) -> dict:
 # --- Serializers -------------------------------------------------------------------------------------------
 
 
-class PledgeSerializer(WriteControlFields, serializers.ModelSerializer):
+class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = _cycle()
     member_state = _state("The pledging state's code; defaults to your own delegation.", required=False)
     kind = serializers.ChoiceField(choices=PledgeKind.choices, help_text="The type of measure (AMMR Art. 56(2)).")
     quantity = PersonsField(
-        required=False, allow_null=True, help_text="Persons to relocate: for a relocation pledge only, a whole number."
+        required=False,
+        allow_null=True,
+        minimum=1,
+        maximum=MAX_RELOCATIONS,
+        help_text="Persons to relocate: for a relocation pledge only, a whole number.",
     )
     amount_eur = DecimalStringField(
         required=False,
@@ -179,7 +193,7 @@ TRANSITION_ERRORS = (400, 403, 404, 409)
 NOT_IN_SCOPE = "Rows outside your scope are not listed, and read as 404."
 
 
-class _ScopedViewSet(viewsets.GenericViewSet):
+class _ScopedViewSet(RefusesNullCharacters, viewsets.GenericViewSet):
     """Rows come from a selector that scopes them to the user; ``queryset`` names the model for the schema."""
 
     permission_classes = [ActionPermission]

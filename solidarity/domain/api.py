@@ -31,18 +31,20 @@ from solidarity.platform.api import (
     with_etag,
 )
 from solidarity.platform.errors import Conflict
+from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 from solidarity.platform.workflow import check_version, lock
 
 # --- Serializers -----------------------------------------------------------------------------------------
 
 
-class MemberStateSerializer(serializers.ModelSerializer):
+class MemberStateSerializer(RegistryModelSerializer):
     class Meta:
         model = MemberState
         fields = ["code", "name", "protocol_order", "eu_member", "bound_by_solidarity", "dublin_associated", "note"]
 
 
-class CycleSerializer(WriteControlFields, serializers.ModelSerializer):
+class CycleSerializer(WriteControlFields, RegistryModelSerializer):
     forum_dates = serializers.ListField(
         child=serializers.DateField(), required=False, help_text="Dates of the High-Level Forum meetings (Art. 13)."
     )
@@ -119,7 +121,7 @@ def _count(help_text: str):
     return serializers.IntegerField(allow_null=True, help_text=help_text)
 
 
-class FairShareRowSerializer(serializers.Serializer):
+class FairShareRowSerializer(RegistrySerializer):
     """One state's line of the key (Art. 66, Annex I) against what it pledged; nulls where not applicable."""
 
     member_state = serializers.CharField(help_text="Eurostat code.")
@@ -170,7 +172,7 @@ def fair_share_payload(row: FairShareRow) -> dict:
     }
 
 
-class DesignationSerializer(WriteControlFields, serializers.ModelSerializer):
+class DesignationSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = serializers.SlugRelatedField(
         slug_field="year", queryset=SolidarityCycle.objects.all(), help_text="The cycle's year."
     )
@@ -181,7 +183,7 @@ class DesignationSerializer(WriteControlFields, serializers.ModelSerializer):
         fields = ["id", "cycle", "member_state", "kind", "ground", "source", "version", "reason"]
 
 
-class ReferenceFigureSerializer(WriteControlFields, serializers.ModelSerializer):
+class ReferenceFigureSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = serializers.SlugRelatedField(slug_field="year", read_only=True, help_text="The cycle's year.")
     member_state = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Eurostat code.")
 
@@ -203,6 +205,9 @@ class ReferenceFigureSerializer(WriteControlFields, serializers.ModelSerializer)
         ]
 
 
+# A cycle's year and a state's code in the query of an action, bounded as their columns are.
+YEAR_SCHEMA = {"type": "integer", "minimum": 2026, "maximum": 32767}
+STATE_CODE_SCHEMA = {"type": "string", "maxLength": MemberState._meta.get_field("code").max_length}
 YEAR = OpenApiParameter("year", int, OpenApiParameter.PATH, description="The cycle's year, e.g. 2026.")
 CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Eurostat code, e.g. `BE` or `EL`.")
 
@@ -220,7 +225,7 @@ CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="Eurosta
         parameters=[CODE],
     ),
 )
-class MemberStateViewSet(viewsets.ReadOnlyModelViewSet):
+class MemberStateViewSet(RefusesNullCharacters, viewsets.ReadOnlyModelViewSet):
     queryset = MemberState.objects.all()
     serializer_class = MemberStateSerializer
     permission_classes = [ActionPermission]
@@ -343,6 +348,7 @@ class MemberStateViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class CycleViewSet(
+    RefusesNullCharacters,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     TransitionActionMixin,
@@ -464,7 +470,9 @@ class CycleViewSet(
         ],
     ),
 )
-class DesignationViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DesignationViewSet(
+    RefusesNullCharacters, ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = Designation.objects.select_related("cycle")
     serializer_class = DesignationSerializer
     permission_classes = [ActionPermission]
@@ -541,7 +549,9 @@ class DesignationViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListMo
         ],
     ),
 )
-class ReferenceFigureViewSet(VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReferenceFigureViewSet(
+    RefusesNullCharacters, VersionedUpdateMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = ReferenceFigure.objects.select_related("cycle")
     serializer_class = ReferenceFigureSerializer
     permission_classes = [ActionPermission]

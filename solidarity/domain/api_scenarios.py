@@ -38,6 +38,8 @@ from solidarity.platform.api import (
 )
 from solidarity.platform.errors import Conflict
 from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 
 WRITE_ERRORS = (400, 401, 403, 404, 412, 428)
 
@@ -56,7 +58,7 @@ class ScenarioFilter(filters.FilterSet):
         fields = ["cycle", "shared", "author_state"]
 
 
-class ScenarioSerializer(WriteControlFields, serializers.ModelSerializer):
+class ScenarioSerializer(WriteControlFields, RegistryModelSerializer):
     cycle = serializers.SlugRelatedField(
         slug_field="year",
         queryset=SolidarityCycle.objects.all(),
@@ -135,7 +137,7 @@ def _count(help_text: str):
     return serializers.IntegerField(allow_null=True, help_text=help_text)
 
 
-class KeyColumnsSerializer(serializers.Serializer):
+class KeyColumnsSerializer(RegistrySerializer):
     """A state's line of one key (the scenario's or the official one); nulls outside the key or not visible."""
 
     in_key = serializers.BooleanField()
@@ -151,7 +153,7 @@ class KeyColumnsSerializer(serializers.Serializer):
     coverage = _decimal(11, 2, "Pledged equivalents in percent of the obligation; null if not visible or not in key.")
 
 
-class ScenarioFairShareRowSerializer(serializers.Serializer):
+class ScenarioFairShareRowSerializer(RegistrySerializer):
     member_state = serializers.CharField(help_text="Eurostat code.")
     name = serializers.CharField()
     scenario = KeyColumnsSerializer(help_text="Under the scenario.")
@@ -292,6 +294,7 @@ SCENARIO_EXAMPLE = OpenApiExample(
     ),
 )
 class ScenarioViewSet(
+    RefusesNullCharacters,
     ServiceCreateMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,

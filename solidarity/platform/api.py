@@ -19,8 +19,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from solidarity.platform.error_views import api_exception_for
 from solidarity.platform.errors import DomainError, ValidationFailed
+from solidarity.platform.filters import bound_filters, filter_schema_bounds
 from solidarity.platform.renderers import is_csv
+from solidarity.platform.serializers import RegistrySerializer
 from solidarity.platform.workflow import (
     REASON_MAX_LENGTH,
     check_version,
@@ -96,6 +99,8 @@ class RegistryExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DomainError):
             return DomainAPIException(exc)
+        if refused := api_exception_for(exc):  # Django refused the request (body too large, too many fields)
+            return refused
         if isinstance(exc, DjangoValidationError):
             detail = serializers.as_serializer_error(exc)
             # Model.full_clean names errors of the whole object "__all__"; DRF clients know them by another key.
@@ -114,10 +119,16 @@ class RegistryExceptionHandler(ExceptionHandler):
         return data
 
 
+def renders_errors(request) -> bool:
+    """Whether the renderer negotiated for ``request`` writes errors: JSON, or DEBUG's browsable API."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return isinstance(renderer, JSONRenderer) or getattr(renderer, "format", None) == "api"
+
+
 def exception_handler(exc, context):
     request = context.get("request")
-    if request is not None and is_csv(request):
-        # Errors keep the one JSON shape, whatever format the client asked the data in.
+    if request is not None and not renders_errors(request):
+        # Errors keep the one JSON shape, whatever format the client asked the data in (CSV, the schema's YAML).
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = JSONRenderer.media_type
     return standard_exception_handler(exc, context)
@@ -181,7 +192,7 @@ class ReasonField(serializers.CharField):
         )
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class TransitionRequestSerializer(RegistrySerializer):
     transition = serializers.CharField(help_text="The name of the transition, e.g. `submit`.")
     reason = ReasonField(required=True)
 
@@ -485,11 +496,27 @@ class ListFilterBackend(DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        return bound_filters(filterset) if filterset is not None else None
+
 
 class ListFilterExtension(DjangoFilterExtension):
-    """The schema's query parameters of ``ListFilterBackend``: django-filter's, as drf-spectacular reads them."""
+    """The schema's query parameters of ``ListFilterBackend``: django-filter's, as drf-spectacular reads them,
+    with the bounds of ``bound_filters``; a choice among names is a string, whatever column it is compared to."""
 
     target_class = "solidarity.platform.api.ListFilterBackend"
+    priority = 1  # before drf-spectacular's own, which matches the subclass too
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            schema.update(filter_schema_bounds(filter_field))
+            names = schema.get("enum") or []
+            if schema.get("type") == "integer" and names and all(isinstance(name, str) for name in names):
+                schema["type"] = "string"
+        return parameters
 
 
 VERSION_HELP = "The version you last read; needed (here or in If-Match) to change the object. Ignored on create."

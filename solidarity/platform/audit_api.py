@@ -1,7 +1,6 @@
 """/api/v1/history/: the audit log for auditors' tools, with the same filters and keyset cursors as the page."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -22,7 +21,8 @@ from solidarity.platform.audit import (
 )
 from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import plain
-from solidarity.platform.audit_forms import AuditFilterForm, MomentField
+from solidarity.platform.audit_forms import MOMENT_MAX_LENGTH, AuditFilterForm, MomentField
+from solidarity.platform.hostile_input import RefusesNullCharacters
 
 # --- Serializers (the response shapes; rows are built by the functions below) -------------------------
 
@@ -131,34 +131,51 @@ def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError
 # --- The endpoints ----------------------------------------------------------------------------------------
 
 _MODELS = "One of: " + ", ".join(f"`{label}`" for label in ("pledges.pledge", "pledges.position", "compliance.finding"))
+
+
+def _text(name: str, max_length: int, description: str, *, required: bool = False) -> OpenApiParameter:
+    """A text parameter with the longest value its form field (or the view) reads."""
+    schema = {"type": "string", "maxLength": max_length}
+    return OpenApiParameter(name, schema, required=required, description=description)
+
+
+# The longest cursor any link carries is far shorter (a moment, a model's label and an id, in base64).
+CURSOR_MAX_LENGTH = 300
+OBJECT_ID_MAX_LENGTH = AuditFilterForm.base_fields["object_id"].max_length
+MODEL_MAX_LENGTH = 100
 FILTERS = [
-    OpenApiParameter(
-        "model", str, description=f"The object type as `app.model`. {_MODELS}, ... (every audited model)."
-    ),
-    OpenApiParameter(
+    _text("model", MODEL_MAX_LENGTH, f"The object type as `app.model`. {_MODELS}, ... (every audited model)."),
+    _text(
         "object_id",
-        str,
-        description=(
-            "The object's id (with `model`): a Member State's code, a cycle's year, a user's username (their ids "
-            "are read too), any other object's id."
-        ),
+        OBJECT_ID_MAX_LENGTH,
+        "The object's id (with `model`): a Member State's code, a cycle's year, a user's username (their ids are "
+        "read too), any other object's id.",
     ),
-    OpenApiParameter("user", str, description="Username of who made the change."),
-    OpenApiParameter("member_state", str, description="Eurostat code: changes of objects belonging to that state."),
-    OpenApiParameter("date_after", str, description="From this date (`2026-07-01`) or moment (ISO 8601), included."),
-    OpenApiParameter("date_before", str, description="Up to this date (included) or moment (excluded)."),
-    OpenApiParameter("transition", str, description="A workflow transition, e.g. `submit`, `adopt`, `confirm`."),
-    OpenApiParameter("cursor", str, description="The opaque position from a `next` or `previous` link."),
-    OpenApiParameter("page_size", int, description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})."),
+    _text("user", AuditFilterForm.base_fields["user"].max_length, "Username of who made the change."),
+    _text("member_state", 2, "Eurostat code: changes of objects belonging to that state."),
+    _text("date_after", MOMENT_MAX_LENGTH, "From this date (`2026-07-01`) or moment (ISO 8601), included."),
+    _text("date_before", MOMENT_MAX_LENGTH, "Up to this date (included) or moment (excluded)."),
+    _text(
+        "transition",
+        AuditFilterForm.base_fields["transition"].max_length,
+        "A workflow transition, e.g. `submit`, `adopt`, `confirm`.",
+    ),
+    _text("cursor", CURSOR_MAX_LENGTH, "The opaque position from a `next` or `previous` link."),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE}).",
+    ),
 ]
 AS_OF_PARAMETERS = [
-    OpenApiParameter("model", str, required=True, description="The object type, e.g. `pledges.pledge`."),
-    OpenApiParameter(
-        "object_id", str, required=True, description="The object's id (a state's code, a cycle's year, a username)."
+    _text("model", MODEL_MAX_LENGTH, "The object type, e.g. `pledges.pledge`.", required=True),
+    _text(
+        "object_id",
+        OBJECT_ID_MAX_LENGTH,
+        "The object's id (a state's code, a cycle's year, a username).",
+        required=True,
     ),
-    OpenApiParameter(
-        "at", OpenApiTypes.STR, required=True, description="The moment, e.g. `2026-07-01T00:00` (Brussels time)."
-    ),
+    _text("at", MOMENT_MAX_LENGTH, "The moment, e.g. `2026-07-01T00:00` (Brussels time).", required=True),
 ]
 AUDITORS_ONLY = {403: "Only auditors may read the audit log."}
 
@@ -187,7 +204,7 @@ AUDITORS_ONLY = {403: "Only auditors may read the audit log."}
         responses={200: AsOfSerializer, **error_responses(400, 401, 403, meanings=AUDITORS_ONLY)},
     ),
 )
-class HistoryViewSet(viewsets.ViewSet):
+class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
     permission_classes = [ReadsAuditLog]
 
     def list(self, request, *args, **kwargs):  # kwargs: the router's format suffix (history.json)
@@ -219,6 +236,8 @@ class HistoryViewSet(viewsets.ViewSet):
             known = ", ".join(audit_sources())
             raise _invalid("model", f"Give the object type as app.model, one of: {known}.", "unknown_model")
         raw_id = request.query_params.get("object_id", "")
+        if len(raw_id) > OBJECT_ID_MAX_LENGTH:
+            raise _invalid("object_id", f"Give an id of at most {OBJECT_ID_MAX_LENGTH} characters.", "max_length")
         try:
             pk = source.parse_pk(raw_id)
         except DjangoValidationError:

@@ -14,6 +14,9 @@ from django.utils.html import format_html, format_html_join
 
 from solidarity.platform.audit import AuditFilters, audit_sources, source_for
 
+# The longest moment written out: 2026-07-01T14:30:00.000000+02:00 is 32 characters.
+MOMENT_MAX_LENGTH = 32
+
 
 class MomentField(forms.CharField):
     """A date (``2026-07-01``) or a date and time (``2026-07-01T14:30``), in the registry's time zone.
@@ -29,6 +32,8 @@ class MomentField(forms.CharField):
         text = super().to_python(value).strip()
         if not text:
             return None
+        if len(text) > MOMENT_MAX_LENGTH:
+            raise ValidationError(f"Give at most {MOMENT_MAX_LENGTH} characters.", code="max_length")
         try:
             # A bare date first: Python reads "2026-07-01" as a datetime too, which would lose end_of_day.
             day = parse_date(text)

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 
+from solidarity.platform.numbers import MAX_WHOLE
+
 
 class StableOrderingFilter(filters.OrderingFilter):
     """Orders as asked, then by primary key, so that pages never share or skip a row on ties."""
@@ -61,3 +63,40 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+# --- Bounds of the query parameters ---------------------------------------------------------------------------
+
+# The longest text a filter reads (codes, usernames, names): longer text matches nothing any filter could find.
+QUERY_TEXT_MAX_LENGTH = 200
+
+
+def filter_bounds(filter_) -> dict:
+    """The bounds of ``filter_``'s form field: its own, else the registry's (``max_value``, ``max_length``...).
+
+    A number is a whole number within PostgreSQL's ``integer`` (``MAX_WHOLE``); a text at most
+    ``QUERY_TEXT_MAX_LENGTH`` characters. Other filters (choices, dates, booleans) are bounded by their kind.
+    """
+    if isinstance(filter_, filters.NumberFilter):
+        defaults = {"min_value": -MAX_WHOLE - 1, "max_value": MAX_WHOLE}
+    elif isinstance(filter_, filters.CharFilter):
+        defaults = {"max_length": QUERY_TEXT_MAX_LENGTH}
+    else:
+        return {}
+    return {name: filter_.extra.get(name, default) for name, default in defaults.items()}
+
+
+def bound_filters(filterset):
+    """Give the filters of ``filterset`` (an instance: its own copies) their ``filter_bounds``: its form refuses
+    anything beyond (400)."""
+    for filter_ in filterset.filters.values():
+        filter_.extra.update(filter_bounds(filter_))
+    return filterset
+
+
+SCHEMA_KEYWORDS = {"min_value": "minimum", "max_value": "maximum", "max_length": "maxLength"}
+
+
+def filter_schema_bounds(filter_) -> dict:
+    """``filter_bounds`` as JSON Schema keywords, for the query parameters of the schema."""
+    return {SCHEMA_KEYWORDS[name]: value for name, value in filter_bounds(filter_).items() if value is not None}

@@ -4,16 +4,19 @@ Named by ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``; a module of its own because
 imports DRF's generic views, which the helpers in ``solidarity.api_support`` are imported by.
 """
 
+from django.db import connection
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, error_response
+from solidarity.platform.numbers import MAX_WHOLE
 from solidarity.platform.renderers import CSVRenderer
 
 # Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
 GENERIC_ERRORS = {
+    400: "Invalid input, e.g. a NUL character (U+0000) in the path or the query string (`null_character`).",
     401: "Not logged in: send a session cookie or `Authorization: Token <key>`.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope (or an unknown `page` or `format`).",
@@ -25,6 +28,12 @@ WRITE_ERRORS = {
     409: "Not allowed from the object's current state, or a value another object holds already (code `unique`).",
 }
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Answers of every operation that reads a body (POST, PUT, PATCH).
+BODY_ERRORS = {
+    413: "The body is larger than the registry reads (`too_large`).",
+    415: "The body is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.",
+}
+BODY_METHODS = ("POST", "PUT", "PATCH")
 CSV_SCHEMA = {
     "type": "string",
     "description": (
@@ -191,11 +200,35 @@ def describe_fields(component: str, schema: dict) -> dict:
     return schema
 
 
+def bound_schema(field, schema: dict) -> None:
+    """State the bounds a field enforces where drf-spectacular cannot read them from the field itself.
+
+    * a field the service reads (``bounds``, e.g. the persons of a pledge): the bounds it declares;
+    * a reference by primary key: an id is a whole number of the key's column range (a larger one names no
+      object, 400 ``does_not_exist``), a code at most the key's length.
+    """
+    if getattr(field, "read_only", False):
+        return
+    if isinstance(getattr(field, "bounds", None), dict):
+        schema.update(field.bounds)
+        return
+    target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+    if not isinstance(target, serializers.PrimaryKeyRelatedField) or target.queryset is None:
+        return
+    items = schema.get("items", schema) if schema.get("type") == "array" else schema
+    key = target.queryset.model._meta.pk
+    if items.get("type") == "integer" and "maximum" not in items:
+        _low, high = connection.ops.integer_field_range(key.get_internal_type())
+        items.update({"minimum": 1, "maximum": high if high is not None else MAX_WHOLE})
+    elif items.get("type") == "string" and "maxLength" not in items and key.max_length:
+        items["maxLength"] = key.max_length
+
+
 class RegistryAutoSchema(AutoSchema):
     """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
 
-    * every operation documents 401, 403, 404 and 429 in the one error shape, and every write 400 and 409
-      too (where its own decorators say nothing narrower), and errors are JSON only;
+    * every operation documents 400, 401, 403, 404 and 429 in the one error shape, every write 409 too, those
+      that read a body 413 and 415 (where its own decorators say nothing narrower), and errors are JSON only;
     * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
     * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
@@ -214,6 +247,12 @@ class RegistryAutoSchema(AutoSchema):
         if reason is not None:
             return [*parameters, CHANGE_REASON_NOT_READ]
         return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict):
+            bound_schema(field, schema)
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         return describe_fields(_component_name(serializer), super()._map_basic_serializer(serializer, direction))
@@ -243,7 +282,11 @@ class RegistryAutoSchema(AutoSchema):
                 content[CSVRenderer.media_type] = {"schema": CSV_SCHEMA}
             else:
                 del content[CSVRenderer.media_type]
-        generic = {**GENERIC_ERRORS, **(WRITE_ERRORS if self.method in WRITE_METHODS else {})}
+        generic = {
+            **GENERIC_ERRORS,
+            **(WRITE_ERRORS if self.method in WRITE_METHODS else {}),
+            **(BODY_ERRORS if self.method in BODY_METHODS else {}),
+        }
         for status_code, meaning in generic.items():
             if str(status_code) not in responses:
                 responses[str(status_code)] = self._get_response_for_code(

@@ -1,0 +1,61 @@
+"""The bases of the API's serializers: every whole number and every text a client may send has a bound, enforced
+here and stated in the schema (drf-spectacular reads the fields' ``max_value`` and ``max_length``).
+
+A field that names its own bound keeps it (a model's ``CharField(max_length=...)``, a ``PositiveSmallIntegerField``'s
+range, a field declared with ``max_value``); every other one gets the registry's:
+
+* whole numbers: PostgreSQL's ``integer``, -2 147 483 648 to 2 147 483 647 (``MAX_WHOLE``), the widest column
+  they are stored in;
+* text: ``TEXT_MAX_LENGTH`` characters, for the free text of the ``TextField`` columns (statements, descriptions,
+  explanations), which PostgreSQL would store at any length.
+
+A number the serializer hands to a service as sent (``bounds`` on the field, e.g. the persons of a pledge) is
+bounded by the service that reads it (``solidarity.platform.numbers``); the schema states that bound.
+"""
+
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from rest_framework import serializers
+
+from solidarity.platform.numbers import MAX_WHOLE
+
+MIN_WHOLE = -MAX_WHOLE - 1
+TEXT_MAX_LENGTH = 20_000
+
+
+def bound_field(field) -> None:
+    """Give ``field`` (and a list's items) the registry's bounds where it names none."""
+    if getattr(field, "read_only", False):
+        return
+    if isinstance(field, serializers.ListField):
+        bound_field(field.child)
+    elif isinstance(field, serializers.IntegerField):
+        if field.max_value is None:
+            field.max_value = MAX_WHOLE
+            message = field.error_messages["max_value"].format(max_value=MAX_WHOLE)
+            field.validators.append(MaxValueValidator(MAX_WHOLE, message=message))
+        if field.min_value is None:
+            field.min_value = MIN_WHOLE
+            message = field.error_messages["min_value"].format(min_value=MIN_WHOLE)
+            field.validators.append(MinValueValidator(MIN_WHOLE, message=message))
+    elif isinstance(field, serializers.CharField) and field.max_length is None:
+        field.max_length = TEXT_MAX_LENGTH
+        message = field.error_messages["max_length"].format(max_length=TEXT_MAX_LENGTH)
+        field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH, message=message))
+
+
+class BoundedFields:
+    """A serializer mixin: ``bound_field`` on each of its fields."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            bound_field(field)
+        return fields
+
+
+class RegistrySerializer(BoundedFields, serializers.Serializer):
+    pass
+
+
+class RegistryModelSerializer(BoundedFields, serializers.ModelSerializer):
+    pass

@@ -1,0 +1,155 @@
+"""Every whole number and every text a client may send has a bound, which the schema states and the API holds."""
+
+import pytest
+from django.urls import reverse
+
+from pledges.negotiation.models import ForumMeeting
+from solidarity.platform.numbers import MAX_WHOLE
+from solidarity.platform.serializers import TEXT_MAX_LENGTH
+from tests.conftest import api_as
+from tests.factories import CycleFactory
+
+pytestmark = pytest.mark.django_db
+
+# Strings whose form bounds them already: dates and decimals are read by their format, choices by their list.
+BOUNDED_FORMATS = {"date", "date-time", "decimal"}
+
+
+@pytest.fixture
+def schema(coordinator):
+    return api_as(coordinator).get(reverse("schema"), {"format": "json"}).json()
+
+
+def _request_properties(schema):
+    for name, component in schema["components"]["schemas"].items():
+        if not name.endswith("Request"):
+            continue
+        for field, prop in component.get("properties", {}).items():
+            if prop.get("readOnly"):
+                continue
+            yield f"{name}.{field}", prop.get("items", prop) if prop.get("type") == "array" else prop
+
+
+def test_every_whole_number_a_client_sends_has_a_minimum_and_a_maximum(schema):
+    unbounded = [
+        name
+        for name, prop in _request_properties(schema)
+        if prop.get("type") == "integer" and not {"minimum", "maximum"} <= set(prop)
+    ]
+    assert unbounded == []
+
+
+def test_every_text_a_client_sends_has_a_maximum_length(schema):
+    unbounded = [
+        name
+        for name, prop in _request_properties(schema)
+        if prop.get("type") == "string"
+        and "maxLength" not in prop
+        and "enum" not in prop
+        and prop.get("format") not in BOUNDED_FORMATS
+    ]
+    assert unbounded == []
+
+
+def test_the_schema_states_the_bounds_of_the_numbers_the_services_read(schema):
+    components = schema["components"]["schemas"]
+    requested = components["OffsetRequest"]["properties"]["applications_requested"]
+    assert (requested["minimum"], requested["maximum"]) == (1, MAX_WHOLE)
+    quantity = components["PledgeRequest"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, 1_000_000)
+    assert components["ActivationRequest"]["properties"]["benefitting_state"]["maxLength"] == 2
+    assert components["ActivationRequest"]["properties"]["pledge"]["minimum"] == 1
+
+
+def test_free_text_has_the_registry_s_maximum(schema):
+    documents = schema["components"]["schemas"]["ForumMeetingRequest"]["properties"]["documents"]
+    assert documents["maxLength"] == TEXT_MAX_LENGTH
+
+
+MEETING = {
+    "cycle": 2026,
+    "level": "high",
+    "date": "2025-11-18",
+    "title": "High-Level EU Solidarity Forum",
+    "location": "Brussels",
+    "reason": "Convened by the presidency",
+}
+
+
+def test_a_text_longer_than_its_maximum_is_refused_and_nothing_is_written(coordinator):
+    CycleFactory(year=2026, status="pledging")
+    client = api_as(coordinator)
+    response = client.post("/api/v1/forum-meetings/", {**MEETING, "documents": "d" * (TEXT_MAX_LENGTH + 1)})
+    assert response.status_code == 400
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("max_length", "documents")]
+    assert not ForumMeeting.objects.exists()
+    response = client.post("/api/v1/forum-meetings/", {**MEETING, "documents": "d" * TEXT_MAX_LENGTH})
+    assert response.status_code == 201, response.json()
+
+
+def test_a_version_beyond_the_integer_column_is_refused(coordinator):
+    CycleFactory(year=2026, status="pledging")
+    client = api_as(coordinator)
+    meeting = client.post("/api/v1/forum-meetings/", MEETING).json()
+    response = client.patch(
+        f"/api/v1/forum-meetings/{meeting['id']}/",
+        {"title": "Renamed", "version": MAX_WHOLE + 1, "reason": "r"},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == 400
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("max_value", "version")]
+
+
+# --- Query parameters ---------------------------------------------------------------------------------------
+
+PAGINATION = {"page", "page_size"}  # the paginator's own, bounded where pages are read
+
+
+def _query_parameters(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or parameter["name"] in PAGINATION:
+                    continue
+                prop = parameter["schema"]
+                yield f"{method} {path} {parameter['name']}", prop.get("items", prop)
+
+
+def test_every_query_parameter_has_its_bounds(schema):
+    unbounded = [
+        name
+        for name, prop in _query_parameters(schema)
+        if (prop.get("type") in ("integer", "number") and not {"minimum", "maximum"} <= set(prop))
+        or (
+            prop.get("type") == "string"
+            and "maxLength" not in prop
+            and "enum" not in prop
+            and prop.get("format") not in BOUNDED_FORMATS
+        )
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        (f"cycle={MAX_WHOLE + 1}", "max_value"),
+        ("member_state=" + "B" * 201, "max_length"),
+    ],
+)
+def test_a_filter_beyond_its_bound_is_refused(coordinator, query, code):
+    response = api_as(coordinator).get(f"/api/v1/pledges/?{query}")
+    assert response.status_code == 400
+    assert [error["code"] for error in response.json()["errors"]] == [code]
+
+
+def test_an_audit_log_object_id_beyond_its_length_is_refused(auditor):
+    response = api_as(auditor).get(f"/api/v1/history/as-of/?model=pledges.pledge&object_id={'1' * 65}&at=2026-01-01")
+    assert response.status_code == 400
+    assert [error["code"] for error in response.json()["errors"]] == ["max_length"]
+
+
+def test_an_audit_log_moment_beyond_its_length_is_refused(auditor):
+    response = api_as(auditor).get("/api/v1/history/?date_after=2026-01-01T00:00:00.000000+02:00" + "0" * 10)
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [("max_length", "date_after")]
