@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.status import HTTP_201_CREATED
 
 from compliance import filters
 from compliance.api.common import (
@@ -34,6 +33,7 @@ from solidarity.platform.api import (
     request_reason,
     with_etag,
 )
+from solidarity.platform.locations import created_object
 from solidarity.platform.workflow import require_reason
 
 # --- Action plans --------------------------------------------------------------------------------------------
@@ -414,4 +414,4 @@ class MeasurementViewSet(
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name != "reason"}
         measurement = compliance_record_create(model=Measurement, actor=request.user, reason=reason, **fields)
-        return Response(self.get_serializer(measurement).data, status=HTTP_201_CREATED)
+        return created_object(self, measurement, self.get_serializer(measurement).data)

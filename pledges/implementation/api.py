@@ -8,8 +8,7 @@ the API, the pages and the admin refuse the same input with the same code and wo
 """
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
-from rest_framework.response import Response
+from rest_framework import mixins, serializers
 
 from pledges.implementation import filters
 from pledges.implementation.deduction_api import DeductionRequestViewSet
@@ -44,6 +43,7 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.locations import created_object
 from solidarity.platform.workflow import require_reason
 
 
@@ -276,7 +276,7 @@ class FulfilmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, _Scope
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         fulfilment = fulfilment_record(actor=request.user, reason=reason, **fields)
-        return Response(self.get_serializer(fulfilment).data, status=status.HTTP_201_CREATED)
+        return created_object(self, fulfilment, self.get_serializer(fulfilment).data)
 
 
 def register(router) -> None:

@@ -7,7 +7,7 @@ recorded it, the coordinator and auditors, and anyone else gets 404 for it, neve
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -47,6 +47,7 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.locations import created as created_response
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
@@ -246,7 +247,8 @@ class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModel
         except BulkRowErrors as error:
             raise bulk_row_errors(error) from None
         payload = {"meeting": meeting.pk, "positions": PositionSerializer(created, many=True).data}
-        return Response(payload, status=status.HTTP_201_CREATED)
+        # Several objects, no one detail URL: the list that reads them is the meeting's positions.
+        return created_response(payload, location=f"{self.reverse_action('list')}?meeting={meeting.pk}")
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, *args, **kwargs):

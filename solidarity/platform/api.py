@@ -1,4 +1,4 @@
-"""What every API endpoint shares: pagination, CSV, the one error shape, versions and ETags, transitions."""
+"""What every API endpoint shares: CSV, the one error shape, versions and ETags, transitions."""
 
 from collections.abc import Mapping
 
@@ -14,39 +14,14 @@ from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.handler import exception_handler as standard_exception_handler
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from solidarity.platform.errors import DomainError, ValidationFailed
+from solidarity.platform.locations import created_object
 from solidarity.platform.renderers import is_csv
 from solidarity.platform.workflow import check_version, lock, require_reason, update_fields
-
-
-class StandardPagination(PageNumberPagination):
-    """Pages of 50 (``page_size`` up to 500); a CSV export (``?format=csv``) is the whole filtered list."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def paginate_queryset(self, queryset, request, view=None):
-        if is_csv(request):
-            return None
-        return super().paginate_queryset(queryset, request, view)
-
-    def get_paginated_response_schema(self, schema):
-        paginated = super().get_paginated_response_schema(schema)
-        descriptions = {
-            "count": "How many objects match, over all pages.",
-            "next": "The next page, or null on the last one.",
-            "previous": "The previous page, or null on the first one.",
-            "results": f"The objects of this page (`page_size` of them, {self.page_size} by default).",
-        }
-        for name, text in descriptions.items():
-            paginated["properties"][name]["description"] = text
-        return paginated
 
 
 class DomainAPIException(exceptions.APIException):
@@ -342,7 +317,7 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
 class ServiceCreateMixin:
     """POST with a reason, validated by the serializer, written by ``perform_service_create`` (a service).
 
-    Answered 201 with the object and its ETag.
+    Answered 201 with the object, its ETag and its detail URL in ``Location``.
     """
 
     def create(self, request, *args, **kwargs):
@@ -351,8 +326,7 @@ class ServiceCreateMixin:
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         instance = self.perform_service_create(fields, actor=request.user, reason=reason)
-        response = Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
-        return with_etag(response, instance)
+        return with_etag(created_object(self, instance, self.get_serializer(instance).data), instance)
 
     def perform_service_create(self, fields: dict, *, actor, reason: str):
         raise NotImplementedError
