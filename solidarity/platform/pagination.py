@@ -25,7 +25,7 @@ def invalid_parameter(name: str, message: str, code: str) -> ValidationError:
     return ValidationError({name: [ErrorDetail(message, code=code)]})
 
 
-def _whole_at_least_one(raw: str) -> int | None:
+def whole_at_least_one(raw: str) -> int | None:
     return int(raw) if _WHOLE.fullmatch(raw) and int(raw) >= 1 else None
 
 
@@ -61,7 +61,7 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if raw is None:
             return 1
-        number = _whole_at_least_one(raw)
+        number = whole_at_least_one(raw)
         if number is None:
             raise invalid_parameter(self.page_query_param, _("Give the page as a whole number from 1."), "invalid_page")
         return number
@@ -70,7 +70,7 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        size = _whole_at_least_one(raw)
+        size = whole_at_least_one(raw)
         if size is None or size > self.max_page_size:
             raise invalid_parameter(
                 self.page_size_query_param,
