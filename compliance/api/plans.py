@@ -33,6 +33,7 @@ from solidarity.platform.api import (
     request_reason,
     with_etag,
 )
+from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.locations import created_object
 from solidarity.platform.workflow import require_reason
 
@@ -411,6 +412,7 @@ class MeasurementViewSet(
         # ServiceCreateMixin's flow without the ETag: a measurement has no version to match against.
         reason = require_reason(request_reason(request))
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name != "reason"}
         measurement = compliance_record_create(model=Measurement, actor=request.user, reason=reason, **fields)

@@ -43,6 +43,7 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.locations import created_object
 from solidarity.platform.workflow import require_reason
 
@@ -174,7 +175,8 @@ class FulfilmentSerializer(serializers.ModelSerializer):
         description=(
             "`proposed -accept-> accepted`, `proposed -decline-> declined`. A decline needs a `decline_ground`; "
             "`systemic_shortcomings` is allowed only while a confirmed finding exists on the benefitting state "
-            "(AMMR Art. 60(3)) and links to it. A decline frees that part of the pledge."
+            "(AMMR Art. 60(3); 409 `no_confirmed_finding` otherwise) and links to it. A decline frees that part of the "
+            "pledge."
         ),
         request=ActivationTransitionSerializer,
         responses={200: ActivationSerializer, **error_responses(*TRANSITION_ERRORS)},
@@ -273,6 +275,7 @@ class FulfilmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, _Scope
         # As ServiceCreateMixin, but without an ETag: a fulfilment has no version to match.
         reason = require_reason(request_reason(request))
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         fulfilment = fulfilment_record(actor=request.user, reason=reason, **fields)

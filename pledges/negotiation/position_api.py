@@ -47,6 +47,7 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.locations import created as created_response
 from solidarity.platform.workflow import require_reason
 
@@ -237,6 +238,7 @@ class PositionViewSet(ServiceCreateMixin, VersionedUpdateMixin, mixins.ListModel
     def bulk(self, request, *args, **kwargs):
         reason = require_reason(request_reason(request))
         body = BulkPositionsSerializer(data=request.data)
+        check_body_fields(body, request.data)
         if not body.is_valid():
             raise exceptions.ValidationError(bulk_errors(body.errors))
         meeting = body.validated_data["meeting"]

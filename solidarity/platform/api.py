@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from solidarity.platform.body_fields import CONTROL_KEYS, check_body_fields
 from solidarity.platform.errors import DomainError, ValidationFailed
 from solidarity.platform.locations import created_object
 from solidarity.platform.renderers import is_csv
@@ -32,18 +33,62 @@ class DomainAPIException(exceptions.APIException):
         super().__init__(detail={error.field: [detail]} if error.field else detail, code=error.code)
 
 
+class DomainValidationError(exceptions.ValidationError):
+    """A domain error on the input (400): a ``validation_error`` as the serializers' own, with its code and field."""
+
+    def __init__(self, error: DomainError):
+        detail = exceptions.ErrorDetail(error.message, code=error.code)
+        super().__init__(detail={error.field: [detail]} if error.field else [detail], code=error.code)
+        self.extra = error.extra
+
+
+class Duplicate(exceptions.APIException):
+    """A ``unique`` refusal of a serializer or of ``full_clean``: 409, as the services answer a duplicate."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "unique"
+
+    def __init__(self, detail):
+        super().__init__(detail=detail)
+        self.detail = detail  # keep each field's ErrorDetail and its code
+
+
+def _only_unique(detail) -> bool:
+    """Whether every error of a validation detail is ``unique`` (a duplicate of a stored object)."""
+    if isinstance(detail, dict):
+        return bool(detail) and all(_only_unique(item) for item in detail.values())
+    if isinstance(detail, list):
+        return bool(detail) and all(_only_unique(item) for item in detail)
+    return getattr(detail, "code", None) in ("unique", "unique_together")
+
+
+def _as_unique(detail):
+    if isinstance(detail, dict):
+        return {key: _as_unique(item) for key, item in detail.items()}
+    if isinstance(detail, list):
+        return [_as_unique(item) for item in detail]
+    return exceptions.ErrorDetail(str(detail), code="unique")
+
+
 class RegistryExceptionHandler(ExceptionHandler):
-    """Domain errors keep their status (400, 403, 409, 412, 428) and machine-readable code."""
+    """Domain errors keep their status (400, 403, 409, 412, 428) and machine-readable code.
+
+    One ``type`` per kind: every 400 is a ``validation_error`` (bad input), whether a serializer or a service
+    found it; a 409 (the object's state or a missing precondition) and the other 4xx are ``client_error``.
+    """
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DomainError):
-            return DomainAPIException(exc)
+            return DomainValidationError(exc) if exc.status == 400 else DomainAPIException(exc)
         if isinstance(exc, DjangoValidationError):
             detail = serializers.as_serializer_error(exc)
             # Model.full_clean names errors of the whole object "__all__"; DRF clients know them by another key.
             if NON_FIELD_ERRORS in detail:
                 detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-            return exceptions.ValidationError(detail=detail)
+            exc = exceptions.ValidationError(detail=detail)
+        if isinstance(exc, exceptions.ValidationError) and _only_unique(exc.detail):
+            # One status per code: a duplicate is a conflict with a stored object, wherever it is found.
+            return Duplicate(_as_unique(exc.detail))
         return super().convert_known_exceptions(exc)
 
     def format_exception(self, exc):
@@ -148,11 +193,12 @@ class ErrorResponseSerializer(serializers.Serializer):
 
 
 _ERROR_MEANINGS = {
-    400: "Invalid input (field errors, missing reason, unknown transition).",
+    400: "Invalid input (field errors, missing reason, unknown transition, a key that is not a field: "
+    "`unknown_field`, a read-only field changed: `read_only`).",
     401: "Not logged in.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope.",
-    409: "Not allowed from the object's current state.",
+    409: "Not allowed from the object's current state, or a precondition is missing (e.g. no Council act).",
     412: "Stale version: the object changed since you read it (If-Match / version).",
     428: "No version sent: give If-Match or the `version` field.",
 }
@@ -169,7 +215,7 @@ ERROR_EXAMPLES = {
     403: _error("permission_denied", "You do not have permission to perform this action."),
     404: _error("not_found", "No Pledge matches the given query."),
     409: _error(
-        "transition_not_allowed", "A pledge cannot be submitted from status recorded (allowed: draft).", "transition"
+        "transition_not_allowed", "The transition submit is not allowed for a pledge whose status is recorded.", None
     ),
     412: _error(
         "stale_version",
@@ -235,9 +281,6 @@ ETAG = OpenApiParameter(
 
 # --- Versioned writes ------------------------------------------------------------------------------------
 
-# Keys of a write body that steer the write rather than name a field of the object.
-CONTROL_KEYS = ("version", "reason")
-
 
 def request_reason(request) -> str:
     """The ``reason`` of a write body, as text ("" when absent); 400 when it is not text (nor a number)."""
@@ -271,7 +314,8 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
 
     Order of refusals: 403 (permission), then 428 / 412 (version), then 400 (reason, input); the version is checked
     again under the row lock when the change is written, so a race between two writers still ends in 412.
-    ``immutable_fields`` may be sent unchanged but not changed (400 ``read_only``). Override
+    ``immutable_fields``, as read-only fields, may be sent unchanged but not changed (400 ``read_only``; the
+    rule of ``solidarity.platform.body_fields``). Override
     ``perform_versioned_update`` to call the resource's service; the default locks and sets the fields.
     """
 
@@ -304,14 +348,8 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
         return update_locked(instance, changes=changes, expected_version=expected_version, actor=actor, reason=reason)
 
     def check_immutable_fields(self, request, instance) -> None:
-        if not self.immutable_fields or not isinstance(request.data, Mapping):
-            return
-        current = self.get_serializer(instance).data
-        for name in self.immutable_fields:
-            if name in request.data and str(request.data[name]) != str(current.get(name)):
-                raise ValidationFailed(
-                    f"{name} cannot be changed by an update (it is {current.get(name)}).", code="read_only", field=name
-                )
+        serializer = self.get_serializer(instance)
+        check_body_fields(serializer, request.data, current=serializer.data, immutable=self.immutable_fields)
 
 
 class ServiceCreateMixin:
@@ -323,6 +361,7 @@ class ServiceCreateMixin:
     def create(self, request, *args, **kwargs):
         reason = require_reason(request_reason(request))
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         instance = self.perform_service_create(fields, actor=request.user, reason=reason)
@@ -347,6 +386,7 @@ class TransitionActionMixin:
         instance = self.get_object()
         require_reason(request_reason(request))
         serializer = self.transition_serializer_class(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         return self.perform_transition(instance, data=serializer.validated_data, actor=request.user)
 

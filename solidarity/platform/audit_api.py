@@ -25,6 +25,7 @@ from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import plain
 from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 from solidarity.platform.pagination import link_header, whole_at_least_one
+from solidarity.platform.wording import with_article
 
 # --- Serializers (the response shapes; rows are built by the functions below) -------------------------
 
@@ -225,7 +226,7 @@ class HistoryViewSet(viewsets.ViewSet):
         try:
             pk = source.parse_pk(raw_id)
         except DjangoValidationError:
-            raise _invalid("object_id", f"{raw_id!r} is not an id of a {source.verbose_name}.") from None
+            raise _invalid("object_id", f"{raw_id!r} is not an id of {with_article(source.verbose_name)}.") from None
         try:
             at = MomentField(required=True).clean(request.query_params.get("at", ""))
         except DjangoValidationError as error:

@@ -31,6 +31,7 @@ IF_NONE_MATCH_DESCRIPTION = (
 )
 NOT_MODIFIED = "Not modified: your `If-None-Match` names the current ETag. No body."
 PAGE_PARAMETERS = "Invalid input, or a `page` / `page_size` outside its range (`invalid_page`, `invalid_page_size`)."
+CONFLICT = "A duplicate of a stored object (`unique`), or not allowed from the object's current state."
 PAGE_PARAMETERS_TOO = "Also a `page` / `page_size` outside its range (`invalid_page`, `invalid_page_size`)."
 CSV_SCHEMA = {
     "type": "string",
@@ -206,6 +207,7 @@ class RegistryAutoSchema(AutoSchema):
     * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
     * a 201 names the new object's URL in ``Location``; a paged list sends a ``Link`` header and documents
       400 for its page parameters; a GET that sends an ``ETag`` takes ``If-None-Match`` and documents 304;
+    * every write documents 409: a duplicate (``unique``) is one wherever it is found;
     * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
       the negotiation matrix). Everything else is documented as JSON only.
@@ -265,6 +267,10 @@ class RegistryAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if self.is_conditional_get():
             responses["304"] = {"description": NOT_MODIFIED, "headers": {"ETag": ETAG_HEADER}}
+        if self.method in ("POST", "PUT", "PATCH") and "409" not in responses:
+            responses["409"] = self._get_response_for_code(
+                error_response(409, CONFLICT), "409", media_types=[JSONRenderer.media_type], direction=direction
+            )
         if self.is_paged_list():
             if "400" in responses:
                 responses["400"]["description"] += " " + PAGE_PARAMETERS_TOO
