@@ -310,7 +310,8 @@ class SeriesPointSerializer(serializers.Serializer):
     series=extend_schema(
         summary="A benchmark's measurement series",
         description="Oldest first: the linked indicator per Dublin-performance period of the state (periods "
-        "ending before the baseline date left out), or the recorded measurements; each with the line value.",
+        "ending before the baseline date left out), or the recorded measurements; each with the line value. "
+        "Not paginated: the whole series, a JSON array.",
         responses={200: SeriesPointSerializer(many=True), **error_responses(*READ_ERRORS)},
     ),
 )

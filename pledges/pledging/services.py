@@ -115,7 +115,10 @@ def open_pledging_cycle() -> SolidarityCycle:
     if cycle is None:
         current = SolidarityCycle.objects.current()
         stage = f" (the {current.year} cycle is {current.get_status_display().lower()})" if current else ""
-        raise Conflict(f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open.")
+        raise Conflict(
+            f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open.",
+            code="pledging_closed",
+        )
     return cycle
 
 

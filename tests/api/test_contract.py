@@ -7,7 +7,10 @@ route or an ETag added tomorrow is checked without being listed here by hand.
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.models import Benchmark
+from compliance.models import ActionPlan, Benchmark
+from pledges.implementation.models import Activation
+from pledges.negotiation.models import ForumMeeting, Topic
+from pledges.pledging.models import Pledge
 from tests.api.conftest import openapi_document
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,31 @@ def _prepare(path, tokens) -> dict:
     return {}
 
 
+def _demo_references() -> dict:
+    """Ids of the demo data a create may name, chosen so that the create succeeds (the examples say 1 or 2)."""
+    pledge = Pledge.objects.filter(status="recorded", cycle__status="in_application", kind="financial")
+    accepted = Activation.objects.filter(status="accepted", pledge__member_state="BE", pledge__kind="financial")
+    meeting = ForumMeeting.objects.order_by("pk").first()
+    return {
+        "pledge": pledge.exclude(member_state="EL").order_by("pk").first().pk,
+        "activation": accepted.order_by("pk").first().pk,
+        "meeting": meeting.pk,
+        "topic": Topic.objects.filter(cycle=meeting.cycle).order_by("pk").first().pk,
+        "action_plan": ActionPlan.objects.order_by("pk").first().pk,
+    }
+
+
+def _with_demo_references(body, references: dict):
+    if isinstance(body, list):
+        return [_with_demo_references(item, references) for item in body]
+    if not isinstance(body, dict):
+        return body
+    return {
+        key: references[key] if key in references else _with_demo_references(value, references)
+        for key, value in body.items()
+    }
+
+
 def _example(operation) -> dict:
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     return next(iter(examples.values()))["value"]
@@ -99,6 +127,9 @@ def test_every_create_route_is_walked(openapi):
 def _create(openapi, tokens, path):
     role, body = CREATORS[path]
     body = _prepare(path, tokens) or body or _example(dict(_creates(openapi))[path])
+    body = _with_demo_references(body, _demo_references())
+    if path in ("/api/v1/activations/", "/api/v1/fulfilments/"):
+        body["amount"] = "1.00"  # within what remains of any pledge or activation
     response = _client(tokens, role).post(path, body, format="json")
     assert response.status_code == 201, response.json()
     return response
@@ -188,3 +219,23 @@ def test_every_paged_list_has_the_one_shape_a_link_header_and_strict_parameters(
             assert refused.json()["errors"][0]["attr"] == next(iter(query)), (path, query)
         checked.append(path)
     assert len(checked) >= 20
+
+
+def test_a_list_that_is_not_paged_says_so(openapi):
+    unsaid = []
+    for path, item in openapi["paths"].items():
+        operation = item.get("get")
+        if not operation or any(p["name"] == "page" for p in operation.get("parameters", [])):
+            continue
+        ok = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        schema = ok.get("schema", {})
+        if "$ref" in schema:
+            schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        keyset = "results" in schema.get("properties", {})  # the audit log: pages by cursor
+        if (schema.get("type") == "array" or path.endswith("/matrix/")) and "not paginated" not in (
+            operation["description"].lower()
+        ):
+            unsaid.append(path)
+        if keyset and "Link" not in operation["responses"]["200"].get("headers", {}):
+            unsaid.append(f"{path}: Link")
+    assert unsaid == []

@@ -173,7 +173,7 @@ def test_creating_a_cycle_needs_a_reason_and_a_new_year(coordinator_api, cycle):
         "attr": "reason",
     }
     twice = coordinator_api.post("/api/v1/cycles/", {**NEW_CYCLE, "year": 2027}, format="json")
-    assert twice.status_code == 400
+    assert twice.status_code == 409  # a duplicate of a stored cycle
     assert twice.json()["errors"][0]["attr"] == "year"
     assert not SolidarityCycle.objects.filter(year=2030).exists()
 
