@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from solidarity.platform.body_fields import CONTROL_KEYS, check_body_fields
+from solidarity.platform.error_kinds import DomainValidationError, as_duplicate
 from solidarity.platform.errors import DomainError, ValidationFailed
 from solidarity.platform.locations import created_object
 from solidarity.platform.renderers import is_csv
@@ -31,43 +32,6 @@ class DomainAPIException(exceptions.APIException):
         self.extra = error.extra
         detail = exceptions.ErrorDetail(error.message, code=error.code)
         super().__init__(detail={error.field: [detail]} if error.field else detail, code=error.code)
-
-
-class DomainValidationError(exceptions.ValidationError):
-    """A domain error on the input (400): a ``validation_error`` as the serializers' own, with its code and field."""
-
-    def __init__(self, error: DomainError):
-        detail = exceptions.ErrorDetail(error.message, code=error.code)
-        super().__init__(detail={error.field: [detail]} if error.field else [detail], code=error.code)
-        self.extra = error.extra
-
-
-class Duplicate(exceptions.APIException):
-    """A ``unique`` refusal of a serializer or of ``full_clean``: 409, as the services answer a duplicate."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "unique"
-
-    def __init__(self, detail):
-        super().__init__(detail=detail)
-        self.detail = detail  # keep each field's ErrorDetail and its code
-
-
-def _only_unique(detail) -> bool:
-    """Whether every error of a validation detail is ``unique`` (a duplicate of a stored object)."""
-    if isinstance(detail, dict):
-        return bool(detail) and all(_only_unique(item) for item in detail.values())
-    if isinstance(detail, list):
-        return bool(detail) and all(_only_unique(item) for item in detail)
-    return getattr(detail, "code", None) in ("unique", "unique_together")
-
-
-def _as_unique(detail):
-    if isinstance(detail, dict):
-        return {key: _as_unique(item) for key, item in detail.items()}
-    if isinstance(detail, list):
-        return [_as_unique(item) for item in detail]
-    return exceptions.ErrorDetail(str(detail), code="unique")
 
 
 class RegistryExceptionHandler(ExceptionHandler):
@@ -86,9 +50,8 @@ class RegistryExceptionHandler(ExceptionHandler):
             if NON_FIELD_ERRORS in detail:
                 detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
             exc = exceptions.ValidationError(detail=detail)
-        if isinstance(exc, exceptions.ValidationError) and _only_unique(exc.detail):
-            # One status per code: a duplicate is a conflict with a stored object, wherever it is found.
-            return Duplicate(_as_unique(exc.detail))
+        if duplicate := as_duplicate(exc):
+            return duplicate
         return super().convert_known_exceptions(exc)
 
     def format_exception(self, exc):
@@ -198,7 +161,8 @@ _ERROR_MEANINGS = {
     401: "Not logged in.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope.",
-    409: "Not allowed from the object's current state, or a precondition is missing (e.g. no Council act).",
+    409: "Not allowed from the object's current state, a precondition is missing (e.g. no Council act), or a "
+    "duplicate of a stored object (`unique`).",
     412: "Stale version: the object changed since you read it (If-Match / version).",
     428: "No version sent: give If-Match or the `version` field.",
 }

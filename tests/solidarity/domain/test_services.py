@@ -16,6 +16,7 @@ from solidarity.domain.services import (
     reference_figures_replace,
 )
 from solidarity.platform.errors import (
+    Conflict,
     NotPermitted,
     StaleVersion,
     TransitionNotAllowed,
@@ -144,7 +145,7 @@ def test_adoption_without_the_council_act_is_refused(coordinator, act, field):
     cycle = CycleFactory(status="pledging")
     pledge = PledgeFactory(cycle=cycle, status="submitted")
     before = snapshot(cycle)
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(TransitionNotAllowed) as error:
         cycle_transition(cycle=cycle, transition="adopt", actor=coordinator, reason="Council act", **act)
     assert (error.value.code, error.value.field) == ("council_act_required", field)
     assert snapshot(cycle) == before
@@ -328,7 +329,7 @@ def test_coordinator_creates_a_cycle(coordinator):
 
 def test_a_second_cycle_for_a_year_is_refused(coordinator):
     CycleFactory(year=2028)
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(Conflict) as error:
         cycle_create(
             actor=coordinator,
             reason="Again",
