@@ -14,7 +14,7 @@ from compliance.models import (
     Measurement,
     SecondaryMovementIndicator,
 )
-from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.errors import Conflict, NotPermitted, TransitionNotAllowed, ValidationFailed
 from solidarity.platform.workflow import (
     apply_transition,
     creation_reason,
@@ -41,7 +41,8 @@ def require_confirmed_finding(*, activation) -> Finding:
         member_state_id=activation.benefitting_state_id, cycle_id=activation.pledge.cycle_id
     )
     if finding is None:
-        raise ValidationFailed(
+        # A missing precondition in the stored data, not bad input: 409.
+        raise TransitionNotAllowed(
             f"No confirmed systemic-shortcoming finding exists for {activation.benefitting_state_id} in this cycle: "
             "an activation can be declined on Art. 60(3) grounds only while one does.",
             code="no_confirmed_finding",

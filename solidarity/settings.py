@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "solidarity.platform.middleware.RequestIdMiddleware",
+    # A GET whose answer carries an ETag the client holds already is a 304 without a body.
+    "solidarity.platform.conditional.NotModifiedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -291,7 +293,7 @@ REST_FRAMEWORK = {
     # Tests send JSON unless they say otherwise, as clients of the API do.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "solidarity.platform.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "solidarity.platform.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "solidarity.platform.api.ListFilterBackend",
@@ -348,21 +350,29 @@ SPECTACULAR_SETTINGS = {
         "with their tokens answers 403 `account_locked`.\n\n"
         "**Errors** share one JSON shape: `type` (`validation_error`, `client_error`, `server_error`) and "
         "`errors`, a list of `{code, detail, attr}` where `code` is machine-readable and `attr` names the field "
-        "(or null); a 412 adds `current`. 400 invalid input, 401 not logged in, 403 not permitted (nothing "
-        "written), 404 not found within your scope, 409 not allowed from the current state, 412 stale version, "
-        "428 version missing, 413 body too large, 414 address too long, 415 body not JSON, 429 throttled.\n\n"
+        "(or null); a 412 adds `current`. 400 invalid input (always a `validation_error`), 401 not logged in, "
+        "403 not permitted (nothing written), 404 not found within your scope (on a write, also an object the "
+        "body names: `does_not_exist`), 409 not allowed from the object's current state or for want of a "
+        "precondition (no Council act, no confirmed finding, a duplicate), 412 stale version, 428 version "
+        "missing, 413 body too large, 414 address too long, 415 body not JSON, 429 throttled.\n\n"
         "**Formats**: request bodies are JSON (`Content-Type: application/json`); answers are JSON, or CSV where "
         "a list offers `?format=csv`. Text may not contain the NUL character (U+0000); every number and text sent "
         "has its bounds in this schema (`minimum`, `maximum`, `maxLength`), beyond them a 400 "
         "(`max_value`, `max_length`, `too_large`).\n\n"
         "**Versions**: every updatable object has a `version` and answers with an `ETag`; PUT and PATCH need "
-        "it back in `If-Match` (or the `version` field).\n\n"
+        "it back in `If-Match` (or the `version` field). A GET with an `ETag` answers `If-None-Match` with 304; "
+        "a 201 names the new object in `Location`.\n\n"
         "**Reasons**: every change is justified in the audit trail by a `reason` of at most 2000 characters, in "
         "the body or the `X-Change-Reason` header (the body wins). Transitions need it, as does every change to "
         "a submitted or binding object; creating an object or editing a draft may omit it (the history records "
-        "`created` / `draft edited`)."
+        "`created` / `draft edited`).\n\n"
+        "**Bodies**: on POST, PUT and PATCH alike, a key that is not a field of the resource is refused (400 "
+        "`unknown_field`), and so is a read-only field (400 `read_only`) unless it is sent with its current value, "
+        "as a GET shows it (so a client may send back what it read; on a create nothing has a value yet)."
         "\n\n"
-        "**Lists** are paged (`page`, `page_size` up to 500), filtered by the parameters each documents and "
+        "**Lists** are paged (`page` from 1 to the last page, `page_size` from 1 to 500; outside, 400 "
+        "`invalid_page` / `invalid_page_size`) in one shape (`count`, `next`, `previous`, `results`) with a "
+        "`Link` header (RFC 8288: `first`, `prev`, `next`, `last`), filtered by the parameters each documents and "
         "sorted by `ordering`; `?format=csv` exports the whole filtered list as CSV.\n\n"
         "**Throttling**: requests that do not authenticate (without credentials or with a refused token) count "
         "per client address (`API_THROTTLE_ANON`, default 60 a minute), before any 401; each user's requests "

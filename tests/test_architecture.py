@@ -172,6 +172,10 @@ ONE_HOME = [
         r"code=\"reason_required\"|REASON_MAX_LENGTH\s*=|= \"draft edited\"|def (require|creation|edit)_reason\(",
         {"solidarity/platform/workflow.py"},
     ),
+    # Every 201 names where the new object is read (Location): built in one place.
+    ("a 201 and its Location", r"HTTP_201_CREATED|status=201\b", {"solidarity/platform/locations.py"}),
+    # One page shape and one set of page parameters for every list.
+    ("pages of a list", r"\(PageNumberPagination\)|page_size_query_param", {"solidarity/platform/pagination.py"}),
     # Domain errors are chosen by their code, never by the words of a message.
     ("errors by code", r"in\s+str\((error|exc|e)\)|\"already exists\"\s+in", set()),
 ]

@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.status import HTTP_201_CREATED
 
 from compliance import filters
 from compliance.api.common import (
@@ -34,7 +33,9 @@ from solidarity.platform.api import (
     request_reason,
     with_etag,
 )
+from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.locations import created_object
 from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 from solidarity.platform.workflow import require_reason
 
@@ -311,7 +312,8 @@ class SeriesPointSerializer(RegistrySerializer):
     series=extend_schema(
         summary="A benchmark's measurement series",
         description="Oldest first: the linked indicator per Dublin-performance period of the state (periods "
-        "ending before the baseline date left out), or the recorded measurements; each with the line value.",
+        "ending before the baseline date left out), or the recorded measurements; each with the line value. "
+        "Not paginated: the whole series, a JSON array.",
         responses={200: SeriesPointSerializer(many=True), **error_responses(*READ_ERRORS)},
     ),
 )
@@ -414,7 +416,8 @@ class MeasurementViewSet(
         # ServiceCreateMixin's flow without the ETag: a measurement has no version to match against.
         reason = require_reason(request_reason(request), omitted="")  # the service records "created"
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name != "reason"}
         measurement = compliance_record_create(model=Measurement, actor=request.user, reason=reason, **fields)
-        return Response(self.get_serializer(measurement).data, status=HTTP_201_CREATED)
+        return created_object(self, measurement, self.get_serializer(measurement).data)

@@ -8,8 +8,7 @@ the API, the pages and the admin refuse the same input with the same code and wo
 """
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
-from rest_framework.response import Response
+from rest_framework import mixins, serializers
 
 from pledges.implementation import filters
 from pledges.implementation.deduction_api import DeductionRequestViewSet
@@ -44,6 +43,8 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.body_fields import check_body_fields
+from solidarity.platform.locations import created_object
 from solidarity.platform.serializers import RegistryModelSerializer
 from solidarity.platform.workflow import require_reason
 
@@ -175,7 +176,8 @@ class FulfilmentSerializer(RegistryModelSerializer):
         description=(
             "`proposed -accept-> accepted`, `proposed -decline-> declined`. A decline needs a `decline_ground`; "
             "`systemic_shortcomings` is allowed only while a confirmed finding exists on the benefitting state "
-            "(AMMR Art. 60(3)) and links to it. A decline frees that part of the pledge."
+            "(AMMR Art. 60(3); 409 `no_confirmed_finding` otherwise) and links to it. A decline frees that part of the "
+            "pledge."
         ),
         request=ActivationTransitionSerializer,
         responses={200: ActivationSerializer, **error_responses(*TRANSITION_ERRORS)},
@@ -278,10 +280,11 @@ class FulfilmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, _Scope
         # activation, so its reason is required, in the body.
         reason = require_reason(request_reason(request, header=False))
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         fulfilment = fulfilment_record(actor=request.user, reason=reason, **fields)
-        return Response(self.get_serializer(fulfilment).data, status=status.HTTP_201_CREATED)
+        return created_object(self, fulfilment, self.get_serializer(fulfilment).data)
 
 
 def register(router) -> None:

@@ -101,7 +101,8 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         summary="Request a deduction (officials, for their own state)",
         description=(
             "Art. 61 needs a designation as under migratory pressure, Art. 62 one as facing a significant "
-            "migratory situation (400 `not_designated`). `full` is 100 %; `partial` needs `requested_percent` "
+            "migratory situation (409 `not_designated` without it). `full` is 100 %; `partial` needs "
+            "`requested_percent` "
             "between 0 and 100. 409 `deduction_open` while another request of the state is open."
         ),
         responses={201: DeductionRequestSerializer, **error_responses(*CREATE_ERRORS)},
@@ -125,7 +126,8 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         description=(
             "`requested -assess-> under_assessment`; from either, `grant_full`, `grant_partial` (with "
             "`granted_percent`) or `refuse`. Granting needs the `council_act_reference` of the Council "
-            "implementing act (Art. 62(4)); 409 `deduction_already_granted` for a second grant in the cycle."
+            "implementing act (Art. 62(4); 409 `council_act_required` without it); 409 "
+            "`deduction_already_granted` for a second grant in the cycle."
         ),
         request=DeductionTransitionSerializer,
         responses={200: DeductionRequestSerializer, **error_responses(*TRANSITION_ERRORS)},

@@ -7,7 +7,7 @@ recorded it, the coordinator and auditors, and anyone else gets 404 for it, neve
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -48,7 +48,9 @@ from solidarity.platform.api import (
     request_example,
     request_reason,
 )
+from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.locations import created as created_response
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
@@ -240,6 +242,7 @@ class PositionViewSet(
     def bulk(self, request, *args, **kwargs):
         reason = require_reason(request_reason(request), omitted="")  # the service records "created"
         body = BulkPositionsSerializer(data=request.data)
+        check_body_fields(body, request.data)
         if not body.is_valid():
             raise exceptions.ValidationError(bulk_errors(body.errors))
         meeting = body.validated_data["meeting"]
@@ -250,7 +253,8 @@ class PositionViewSet(
         except BulkRowErrors as error:
             raise bulk_row_errors(error) from None
         payload = {"meeting": meeting.pk, "positions": PositionSerializer(created, many=True).data}
-        return Response(payload, status=status.HTTP_201_CREATED)
+        # Several objects, no one detail URL: the list that reads them is the meeting's positions.
+        return created_response(payload, location=f"{self.reverse_action('list')}?meeting={meeting.pk}")
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, *args, **kwargs):

@@ -4,12 +4,14 @@ offered: who records a pledge for which state, in which cycle, and when a pledge
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from pledges.pledging.models import DeductionRequest, DeductionScope, DeductionStatus, Pledge, PledgeKind, PledgeStatus
 from pledges.pledging.selectors import pledging_cycles
 from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from solidarity.platform.numbers import read_decimal, read_euros, read_whole
+from solidarity.platform.wording import with_article
 from solidarity.platform.workflow import (
     apply_transition,
     check_version,
@@ -90,7 +92,9 @@ def _require_revisable(pledge: Pledge) -> None:
     # A pledge changes while it is the state's offer: once recorded by the Council act it is binding.
     if pledge.status not in (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED):
         raise TransitionNotAllowed(
-            f"A {pledge.get_status_display().lower()} pledge cannot be changed.", code="pledge_not_editable"
+            _("%(a_status)s pledge cannot be changed.")
+            % {"a_status": with_article(pledge.get_status_display().lower()).capitalize()},
+            code="pledge_not_editable",
         )
 
 
@@ -118,7 +122,10 @@ def open_pledging_cycle() -> SolidarityCycle:
     if cycle is None:
         current = SolidarityCycle.objects.current()
         stage = f" (the {current.year} cycle is {current.get_status_display().lower()})" if current else ""
-        raise Conflict(f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open.")
+        raise Conflict(
+            f"No cycle is in its pledging exercise{stage}: pledges are recorded only while it is open.",
+            code="pledging_closed",
+        )
     return cycle
 
 
@@ -298,7 +305,8 @@ def deduction_request(
     if needed is None:
         raise ValidationFailed("The article is 61 or 62.", code="invalid_choice", field="article")
     if not cycle.designations.filter(member_state=member_state, kind=needed).exists():
-        raise ValidationFailed(
+        # A missing precondition (the designation of Art. 11), not bad input: 409.
+        raise Conflict(
             f"{member_state.pk} is not designated as {needed.label.lower()} in {cycle.year}: "
             f"Art. {article} does not apply.",
             code="not_designated",
@@ -334,7 +342,8 @@ def deduction_decide(
         if transition in ("grant_full", "grant_partial") and actor.has_perm("pledges.decide_deduction", locked):
             reference = (council_act_reference or "").strip()
             if not reference:
-                raise ValidationFailed(
+                # No Council act, no grant (Art. 62(4)): a missing precondition, 409 as every refused transition.
+                raise TransitionNotAllowed(
                     "A deduction is granted by a Council implementing act: give its reference.",
                     code="council_act_required",
                     field="council_act_reference",

@@ -251,10 +251,10 @@ class MemberStateViewSet(RefusesNullCharacters, viewsets.ReadOnlyModelViewSet):
         summary="Create a cycle (coordinator)",
         description=(
             "Starts in `preparation`. The weights, the euro value of a relocation and the rounding rule default to "
-            "those of Annex I (0.5 / 0.5, EUR 20 000, round up). 400 `unique` when the year has a cycle already. "
+            "those of Annex I (0.5 / 0.5, EUR 20 000, round up). 409 `unique` when the year has a cycle already. "
             "Give a `reason`; it is kept in the audit trail."
         ),
-        responses={201: CycleSerializer, **error_responses(400, 403)},
+        responses={201: CycleSerializer, **error_responses(400, 403, 409)},
         parameters=[ETAG],
         examples=[
             request_example(
@@ -309,7 +309,8 @@ class MemberStateViewSet(RefusesNullCharacters, viewsets.ReadOnlyModelViewSet):
         description=(
             "`preparation -propose-> proposed -open_pledging-> pledging -adopt-> adopted -start_application-> "
             "in_application -close-> closed`. `adopt` needs `council_act_reference` and `council_act_date` "
-            "(AMMR Art. 57) and records every submitted pledge as binding in the same transaction; the draft "
+            "(AMMR Art. 57; 409 `council_act_required` when the cycle has neither) and records every submitted "
+            "pledge as binding in the same transaction; the draft "
             "pledges left are listed in `drafts_left`. 409 when the transition is not allowed from the current "
             "stage, 403 for anyone but the coordinator, 400 on an unknown transition or a missing reason."
         ),

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from solidarity.domain import hooks
 from solidarity.domain.models import Designation, MemberState, ReferenceFigure, SolidarityCycle
-from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
+from solidarity.platform.errors import Conflict, NotPermitted, TransitionNotAllowed, ValidationFailed
 from solidarity.platform.workflow import (
     apply_transition,
     creation_reason,
@@ -34,6 +34,7 @@ def cycle_create(*, actor, reason: str, **fields) -> SolidarityCycle:
         raise NotPermitted("Only the coordinator creates cycles.")
     with transaction.atomic():
         if SolidarityCycle.objects.filter(year=fields.get("year")).exists():
+            # A duplicate conflicts with a stored object: 409 `unique`, as for every resource.
             raise Conflict(f"A cycle for {fields.get('year')} exists already.", code="unique", field="year")
         cycle = SolidarityCycle(**fields)
         validate(cycle)
@@ -68,18 +69,19 @@ def cycle_transition(
     with transaction.atomic():
         locked = lock(SolidarityCycle, cycle.pk)
         outcome = TransitionOutcome(cycle=locked)
-        if transition == "adopt":
+        # Asked of the coordinator only: anyone else learns 403 from apply_transition, not what the cycle lacks.
+        if transition == "adopt" and actor.has_perm("solidarity.manage_cycle", locked):
             # AMMR Art. 57: the Council implementing act establishes the pool and each state's pledges.
             reference = (council_act_reference or locked.council_act_reference).strip()
             act_date = council_act_date or locked.council_act_date
             if not reference or not act_date:
-                raise ValidationFailed(
+                # A missing precondition of the transition: 409, as a transition refused by the stage.
+                raise TransitionNotAllowed(
                     "Adoption needs the Council act's reference and date.",
                     code="council_act_required",
                     field="council_act_reference" if not reference else "council_act_date",
                 )
-            if actor.has_perm("solidarity.manage_cycle", locked):
-                locked.council_act_reference, locked.council_act_date = reference, act_date
+            locked.council_act_reference, locked.council_act_date = reference, act_date
         apply_transition(
             locked,
             name=transition,

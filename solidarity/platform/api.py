@@ -1,4 +1,4 @@
-"""What every API endpoint shares: pagination, CSV, the one error shape, versions and ETags, transitions."""
+"""What every API endpoint shares: CSV, the one error shape, versions and ETags, transitions."""
 
 from collections.abc import Mapping
 
@@ -14,15 +14,16 @@ from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.handler import exception_handler as standard_exception_handler
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from solidarity.platform.body_fields import CONTROL_KEYS, check_body_fields
+from solidarity.platform.error_kinds import DomainValidationError, as_stored_data_refusal
 from solidarity.platform.error_views import api_exception_for
-from solidarity.platform.errors import DomainError, ValidationFailed
+from solidarity.platform.errors import DomainError
 from solidarity.platform.filters import bound_filters, filter_schema_bounds
-from solidarity.platform.renderers import is_csv
+from solidarity.platform.locations import created_object
 from solidarity.platform.serializers import RegistrySerializer
 from solidarity.platform.workflow import (
     REASON_MAX_LENGTH,
@@ -34,31 +35,6 @@ from solidarity.platform.workflow import (
 )
 
 
-class StandardPagination(PageNumberPagination):
-    """Pages of 50 (``page_size`` up to 500); a CSV export (``?format=csv``) is the whole filtered list."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def paginate_queryset(self, queryset, request, view=None):
-        if is_csv(request):
-            return None
-        return super().paginate_queryset(queryset, request, view)
-
-    def get_paginated_response_schema(self, schema):
-        paginated = super().get_paginated_response_schema(schema)
-        descriptions = {
-            "count": "How many objects match, over all pages.",
-            "next": "The next page, or null on the last one.",
-            "previous": "The previous page, or null on the first one.",
-            "results": f"The objects of this page (`page_size` of them, {self.page_size} by default).",
-        }
-        for name, text in descriptions.items():
-            paginated["properties"][name]["description"] = text
-        return paginated
-
-
 class DomainAPIException(exceptions.APIException):
     def __init__(self, error: DomainError):
         self.status_code = error.status
@@ -67,38 +43,16 @@ class DomainAPIException(exceptions.APIException):
         super().__init__(detail={error.field: [detail]} if error.field else detail, code=error.code)
 
 
-# Field errors that no schema can foresee, because they depend on what is stored: a reference to an object that
-# does not exist (or not within the client's scope) is a 404, a value another object holds already is a 409.
-# A request whose only faults are these is well formed; any other fault among them keeps the 400.
-STORED_DATA_ERROR_STATUS = {
-    "does_not_exist": status.HTTP_404_NOT_FOUND,
-    "unique": status.HTTP_409_CONFLICT,
-    "unique_together": status.HTTP_409_CONFLICT,
-}
-
-
-def _error_codes(codes) -> list[str]:
-    if isinstance(codes, Mapping):
-        return [code for value in codes.values() for code in _error_codes(value)]
-    if isinstance(codes, list | tuple):
-        return [code for value in codes for code in _error_codes(value)]
-    return [str(codes)]
-
-
-def status_of_validation_error(exc: exceptions.ValidationError) -> int:
-    """400, or 404 / 409 when every fault of the request depends on stored data (``STORED_DATA_ERROR_STATUS``)."""
-    statuses = {STORED_DATA_ERROR_STATUS.get(code) for code in _error_codes(exc.get_codes())}
-    if len(statuses) == 1 and None not in statuses:
-        return statuses.pop()
-    return status.HTTP_400_BAD_REQUEST
-
-
 class RegistryExceptionHandler(ExceptionHandler):
-    """Domain errors keep their status (400, 403, 409, 412, 428) and machine-readable code."""
+    """Domain errors keep their status (400, 403, 409, 412, 428) and machine-readable code.
+
+    One ``type`` per kind: every 400 is a ``validation_error`` (bad input), whether a serializer or a service
+    found it; a 409 (the object's state or a missing precondition) and the other 4xx are ``client_error``.
+    """
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DomainError):
-            return DomainAPIException(exc)
+            return DomainValidationError(exc) if exc.status == 400 else DomainAPIException(exc)
         if refused := api_exception_for(exc):  # Django refused the request (body too large, too many fields)
             return refused
         if isinstance(exc, DjangoValidationError):
@@ -107,9 +61,8 @@ class RegistryExceptionHandler(ExceptionHandler):
             if NON_FIELD_ERRORS in detail:
                 detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
             exc = exceptions.ValidationError(detail=detail)
-        if isinstance(exc, exceptions.ValidationError):
-            exc.status_code = status_of_validation_error(exc)
-            return exc
+        if refusal := as_stored_data_refusal(exc):
+            return refusal
         return super().convert_known_exceptions(exc)
 
     def format_exception(self, exc):
@@ -244,12 +197,14 @@ class ErrorResponseSerializer(serializers.Serializer):
 
 
 _ERROR_MEANINGS = {
-    400: "Invalid input (field errors, missing reason, unknown transition).",
+    400: "Invalid input (field errors, missing reason, unknown transition, a key that is not a field: "
+    "`unknown_field`, a read-only field changed: `read_only`).",
     401: "Not logged in.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope; on a write, also an object the body refers to (code `does_not_exist`, "
     "`attr` names the field).",
-    409: "Not allowed from the object's current state, or a value another object holds already (code `unique`).",
+    409: "Not allowed from the object's current state, a precondition is missing (e.g. no Council act), or a "
+    "duplicate of a stored object (`unique`).",
     412: "Stale version: the object changed since you read it (If-Match / version).",
     428: "No version sent: give If-Match or the `version` field.",
 }
@@ -266,7 +221,7 @@ ERROR_EXAMPLES = {
     403: _error("permission_denied", "You do not have permission to perform this action."),
     404: _error("not_found", "No Pledge matches the given query."),
     409: _error(
-        "transition_not_allowed", "A pledge cannot be submitted from status recorded (allowed: draft).", "transition"
+        "transition_not_allowed", "The transition submit is not allowed for a pledge whose status is recorded.", None
     ),
     412: _error(
         "stale_version",
@@ -354,9 +309,6 @@ ETAG = OpenApiParameter(
 
 # --- Versioned writes ------------------------------------------------------------------------------------
 
-# Keys of a write body that steer the write rather than name a field of the object.
-CONTROL_KEYS = ("version", "reason")
-
 
 CHANGE_REASON_HEADER = "X-Change-Reason"
 
@@ -397,7 +349,8 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
 
     Order of refusals: 403 (permission), then 428 / 412 (version), then 400 (reason, input); the version is checked
     again under the row lock when the change is written, so a race between two writers still ends in 412.
-    ``immutable_fields`` may be sent unchanged but not changed (400 ``read_only``). Override
+    ``immutable_fields``, as read-only fields, may be sent unchanged but not changed (400 ``read_only``; the
+    rule of ``solidarity.platform.body_fields``). Override
     ``perform_versioned_update`` to call the resource's service; the default locks and sets the fields.
     """
 
@@ -430,20 +383,14 @@ class VersionedUpdateMixin(VersionedRetrieveMixin):
         return update_locked(instance, changes=changes, expected_version=expected_version, actor=actor, reason=reason)
 
     def check_immutable_fields(self, request, instance) -> None:
-        if not self.immutable_fields or not isinstance(request.data, Mapping):
-            return
-        current = self.get_serializer(instance).data
-        for name in self.immutable_fields:
-            if name in request.data and str(request.data[name]) != str(current.get(name)):
-                raise ValidationFailed(
-                    f"{name} cannot be changed by an update (it is {current.get(name)}).", code="read_only", field=name
-                )
+        serializer = self.get_serializer(instance)
+        check_body_fields(serializer, request.data, current=serializer.data, immutable=self.immutable_fields)
 
 
 class ServiceCreateMixin:
     """POST with a reason, validated by the serializer, written by ``perform_service_create`` (a service).
 
-    Answered 201 with the object and its ETag.
+    Answered 201 with the object, its ETag and its detail URL in ``Location``.
     """
 
     # Creating an object may go without a reason (the service records "created"); a viewset whose creation
@@ -454,11 +401,11 @@ class ServiceCreateMixin:
         required = self.reason_required_on_create
         reason = require_reason(request_reason(request, header=not required), omitted=None if required else "")
         serializer = self.get_serializer(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: value for name, value in serializer.validated_data.items() if name not in CONTROL_KEYS}
         instance = self.perform_service_create(fields, actor=request.user, reason=reason)
-        response = Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
-        return with_etag(response, instance)
+        return with_etag(created_object(self, instance, self.get_serializer(instance).data), instance)
 
     def perform_service_create(self, fields: dict, *, actor, reason: str):
         raise NotImplementedError
@@ -480,6 +427,7 @@ class TransitionActionMixin:
         # A transition's body names it and gives its reason: the header does not stand in for the body here.
         require_reason(request_reason(request, header=False))
         serializer = self.transition_serializer_class(data=request.data)
+        check_body_fields(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         return self.perform_transition(instance, data=serializer.validated_data, actor=request.user)
 

@@ -1,6 +1,7 @@
 """/api/v1/history/: the audit log for auditors' tools, with the same filters and keyset cursors as the page."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -23,6 +24,8 @@ from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import plain
 from solidarity.platform.audit_forms import MOMENT_MAX_LENGTH, AuditFilterForm, MomentField
 from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.pagination import link_header, whole_at_least_one
+from solidarity.platform.wording import with_article
 
 # --- Serializers (the response shapes; rows are built by the functions below) -------------------------
 
@@ -128,6 +131,16 @@ def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError
     return ValidationError({field: [ErrorDetail(message, code=code)]})
 
 
+def _page_size(raw: str | None) -> int:
+    if raw is None:
+        return PAGE_SIZE
+    size = whole_at_least_one(raw)
+    if size is None or size > MAX_PAGE_SIZE:
+        message = _("Give the page size as a whole number from 1 to %(max)s.") % {"max": MAX_PAGE_SIZE}
+        raise _invalid("page_size", message, "invalid_page_size")
+    return size
+
+
 # --- The endpoints ----------------------------------------------------------------------------------------
 
 _MODELS = "One of: " + ", ".join(f"`{label}`" for label in ("pledges.pledge", "pledges.position", "compliance.finding"))
@@ -163,8 +176,15 @@ FILTERS = [
     _text("cursor", CURSOR_MAX_LENGTH, "The opaque position from a `next` or `previous` link."),
     OpenApiParameter(
         "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE}).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+        description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE}); else 400 `invalid_page_size`.",
+    ),
+    OpenApiParameter(
+        "Link",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="RFC 8288 links to the `next` (older) and `prev` (newer) pages, those that exist.",
     ),
 ]
 AS_OF_PARAMETERS = [
@@ -217,17 +237,16 @@ class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
                 cursor = Cursor.decode(request.query_params["cursor"])
             except InvalidCursor as error:
                 raise _invalid("cursor", str(error), "invalid_cursor") from None
-        raw_size = request.query_params.get("page_size", str(PAGE_SIZE))
-        if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_PAGE_SIZE:
-            raise _invalid("page_size", f"Give a whole number from 1 to {MAX_PAGE_SIZE}.")
-        page = audit_log_page(form.filters(), cursor=cursor, size=int(raw_size))
+        size = _page_size(request.query_params.get("page_size"))
+        page = audit_log_page(form.filters(), cursor=cursor, size=size)
         url = request.build_absolute_uri()
         body = {
             "next": replace_query_param(url, "cursor", page.older.encode()) if page.older else None,
             "previous": replace_query_param(url, "cursor", page.newer.encode()) if page.newer else None,
             "results": [entry_payload(entry) for entry in page.entries],
         }
-        return Response(HistoryPageSerializer(body).data)
+        links = link_header({"next": body["next"], "prev": body["previous"]})
+        return Response(HistoryPageSerializer(body).data, headers={"Link": links} if links else None)
 
     @action(detail=False, methods=["get"], url_path="as-of")
     def as_of(self, request, *args, **kwargs):
@@ -241,7 +260,7 @@ class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
         try:
             pk = source.parse_pk(raw_id)
         except DjangoValidationError:
-            raise _invalid("object_id", f"{raw_id!r} is not an id of a {source.verbose_name}.") from None
+            raise _invalid("object_id", f"{raw_id!r} is not an id of {with_article(source.verbose_name)}.") from None
         try:
             at = MomentField(required=True).clean(request.query_params.get("at", ""))
         except DjangoValidationError as error:

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
 
 from solidarity.platform.audit import AuditFilters, audit_sources, source_for
+from solidarity.platform.wording import with_article
 
 # The longest moment written out: 2026-07-01T14:30:00.000000+02:00 is 32 characters.
 MOMENT_MAX_LENGTH = 32
@@ -134,7 +135,8 @@ class AuditFilterForm(forms.Form):
                 source.parse_pk(object_id)
             except ValidationError:
                 self.add_error(
-                    "object_id", ValidationError(f"{object_id!r} is not an id of a {source.verbose_name}.", "invalid")
+                    "object_id",
+                    ValidationError(f"{object_id!r} is not an id of {with_article(source.verbose_name)}.", "invalid"),
                 )
         return data
 

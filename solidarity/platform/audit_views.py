@@ -22,6 +22,7 @@ from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import EXPORT_CAP, EXPORT_HEADERS, export_row
 from solidarity.platform.audit_forms import AuditFilterForm, MomentField
 from solidarity.platform.history import object_history
+from solidarity.platform.wording import with_article
 
 
 def _require_auditor(user) -> None:
@@ -100,7 +101,7 @@ def object_history_page(request, model: str, pk: str):
     try:
         pk = source.parse_pk(pk)
     except ValidationError:
-        raise Http404(f"{pk!r} is not an id of a {source.verbose_name}.") from None
+        raise Http404(f"{pk!r} is not an id of {with_article(source.verbose_name)}.") from None
     raw_page = request.GET.get("history_page", "1")
     page_number = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
     instance = source.model._default_manager.filter(pk=pk).first()

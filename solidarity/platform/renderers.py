@@ -53,8 +53,8 @@ def _cell(value) -> str:
 class CSVRenderer(BaseRenderer):
     """``?format=csv``: the rows of a list as CSV, one column per field (nested fields as ``parent.child``).
 
-    A paginated body gives its ``results`` (the paginator hands over the whole list for CSV), a keyset page
-    its rows with the ``next`` / ``previous`` links in a ``Link`` header, an object one row. Errors keep
+    A paginated body gives its ``results`` (the paginator hands over the whole list for CSV; a keyset page,
+    its rows, its links staying in the view's ``Link`` header), an object one row. Errors keep
     the one JSON shape (see ``exception_handler``).
     """
 
@@ -67,11 +67,7 @@ class CSVRenderer(BaseRenderer):
         context = renderer_context or {}
         response = context.get("response")
         if isinstance(data, Mapping) and isinstance(data.get("results"), list):
-            if response is not None:
-                links = [f'<{data[rel]}>; rel="{rel}"' for rel in ("next", "previous") if data.get(rel)]
-                if links:
-                    response["Link"] = ", ".join(links)
-            rows = data["results"]
+            rows = data["results"]  # a page's links travel in its Link header, whatever the format
         elif isinstance(data, list):
             rows = data
         elif data is None:

@@ -6,12 +6,13 @@ imports DRF's generic views, which the helpers in ``solidarity.api_support`` are
 
 from django.db import connection
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import force_instance
+from drf_spectacular.plumbing import build_parameter_type, force_instance
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, error_response
 from solidarity.platform.numbers import MAX_WHOLE
+from solidarity.platform.pagination import LINK_HEADER_SCHEMA
 from solidarity.platform.renderers import CSVRenderer
 
 # Answers every operation may give, whatever it does: documented on each by ``RegistryAutoSchema``.
@@ -34,6 +35,20 @@ BODY_ERRORS = {
     415: "The body is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.",
 }
 BODY_METHODS = ("POST", "PUT", "PATCH")
+LOCATION_HEADER = {
+    "schema": {"type": "string", "format": "uri"},
+    "required": True,
+    "description": "Where the new object is read: its detail URL (for several objects, the list that reads them).",
+}
+ETAG_HEADER = {"schema": {"type": "string"}, "description": 'The object\'s version, e.g. `"3"`.'}
+IF_NONE_MATCH_DESCRIPTION = (
+    'The ETag you hold, e.g. `"3"` (or several, comma-separated, or `*`; `W/` is ignored): if it is still the '
+    "object's, the answer is 304 without a body."
+)
+NOT_MODIFIED = "Not modified: your `If-None-Match` names the current ETag. No body."
+PAGE_PARAMETERS = "Invalid input, or a `page` / `page_size` outside its range (`invalid_page`, `invalid_page_size`)."
+CONFLICT = "A duplicate of a stored object (`unique`), or not allowed from the object's current state."
+PAGE_PARAMETERS_TOO = "Also a `page` / `page_size` outside its range (`invalid_page`, `invalid_page_size`)."
 CSV_SCHEMA = {
     "type": "string",
     "description": (
@@ -230,6 +245,9 @@ class RegistryAutoSchema(AutoSchema):
     * every operation documents 400, 401, 403, 404 and 429 in the one error shape, every write 409 too, those
       that read a body 413 and 415 (where its own decorators say nothing narrower), and errors are JSON only;
     * a field its serializer leaves undescribed takes the description of ``FIELD_GLOSSARY``;
+    * a 201 names the new object's URL in ``Location``; a paged list sends a ``Link`` header and documents
+      400 for its page parameters; a GET that sends an ``ETag`` takes ``If-None-Match`` and documents 304;
+    * every write documents 409: a duplicate (``unique``) is one wherever it is found;
     * a list may be asked as CSV (``?format=csv``, documented as a string): every GET that answers a list,
       and the actions a viewset names in ``csv_actions`` (a table that is not a list of objects, such as
       the negotiation matrix). Everything else is documented as JSON only.
@@ -272,8 +290,56 @@ class RegistryAutoSchema(AutoSchema):
             )
         return parameters
 
+    def sends_etag(self) -> bool:
+        return any(
+            getattr(p, "name", None) == "ETag" and getattr(p, "response", False) for p in self.get_override_parameters()
+        )
+
+    def is_conditional_get(self) -> bool:
+        return self.method == "GET" and self.sends_etag()
+
+    def is_paged_list(self) -> bool:
+        return self.method == "GET" and self._get_paginator() is not None and self._is_list_view()
+
+    def _process_override_parameters(self, direction="request"):
+        parameters = super()._process_override_parameters(direction)
+        if self.is_conditional_get():
+            parameters["If-None-Match", "header"] = build_parameter_type(
+                name="If-None-Match",
+                schema={"type": "string"},
+                location="header",
+                description=IF_NONE_MATCH_DESCRIPTION,
+            )
+        return parameters
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if not status_code.startswith("2"):
+            headers.pop("ETag", None)  # an error is not the object: it carries no version
+        if status_code == "201":
+            headers["Location"] = LOCATION_HEADER
+        elif status_code == "200" and self.is_paged_list():
+            headers["Link"] = LINK_HEADER_SCHEMA
+        return headers
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        if self.is_conditional_get():
+            responses["304"] = {"description": NOT_MODIFIED, "headers": {"ETag": ETAG_HEADER}}
+        if self.method in ("POST", "PUT", "PATCH") and "409" not in responses:
+            responses["409"] = self._get_response_for_code(
+                error_response(409, CONFLICT), "409", media_types=[JSONRenderer.media_type], direction=direction
+            )
+        if self.is_paged_list():
+            if "400" in responses:
+                responses["400"]["description"] += " " + PAGE_PARAMETERS_TOO
+            else:
+                responses["400"] = self._get_response_for_code(
+                    error_response(400, PAGE_PARAMETERS),
+                    "400",
+                    media_types=[JSONRenderer.media_type],
+                    direction=direction,
+                )
         for status_code, response in responses.items():
             content = response.get("content") or {}
             if CSVRenderer.media_type not in content:

@@ -13,6 +13,7 @@ from solidarity.platform.errors import (
     VersionRequired,
 )
 from solidarity.platform.history import stamp
+from solidarity.platform.wording import with_article
 
 
 def lock(model: type[models.Model], pk):
@@ -139,18 +140,23 @@ def apply_transition(instance, *, name: str, allowed: tuple[str, ...], permissio
             field="transition",
         )
     reason = require_reason(reason)
-    if not actor.has_perm(permission, instance):
-        raise NotPermitted(f"You may not {name.replace('_', ' ')} this {instance._meta.verbose_name}.")
-    method = getattr(instance, name)
     label = instance._meta.verbose_name
+    if not actor.has_perm(permission, instance):
+        raise NotPermitted(
+            _("You may not make the transition %(transition)s on this %(object)s.")
+            % {"transition": name, "object": label}
+        )
+    method = getattr(instance, name)
     if not can_proceed(method, check_conditions=False):
         raise TransitionNotAllowed(
-            f"Cannot {name.replace('_', ' ')} a {label} that is {instance.get_status_display().lower()}.",
+            _("The transition %(transition)s is not allowed for %(object)s whose status is %(status)s.")
+            % {"transition": name, "object": with_article(label), "status": instance.get_status_display().lower()},
             extra={"status": instance.status},
         )
     if not can_proceed(method):
         raise TransitionNotAllowed(
-            f"The conditions to {name.replace('_', ' ')} this {label} are not met.",
+            _("The conditions of the transition %(transition)s are not met for this %(object)s.")
+            % {"transition": name, "object": label},
             code="transition_conditions_unmet",
             extra={"status": instance.status},
         )

@@ -5,7 +5,7 @@ from compliance.models import Finding
 from compliance.services import finding_transition
 from pledges.implementation import services as pledge_services
 from pledges.pledging.models import Pledge
-from solidarity.platform.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from solidarity.platform.errors import NotPermitted, TransitionNotAllowed
 from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_only_compliance_officers_move_findings(request, finding, role_fixture):
 def test_art_60_3_decline_needs_a_confirmed_finding_and_links_it(
     finding, open_activation, compliance_officer, be_official
 ):
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(TransitionNotAllowed) as error:
         pledge_services.activation_transition(
             activation=open_activation,
             transition="decline",
@@ -102,7 +102,7 @@ def test_art_60_3_decline_is_refused_once_the_finding_is_lifted(
 ):
     confirm(finding, compliance_officer)
     finding_transition(finding=finding, transition="lift", actor=compliance_officer, reason=REASON)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(TransitionNotAllowed):
         pledge_services.activation_transition(
             activation=open_activation,
             transition="decline",

@@ -42,7 +42,7 @@ def test_a_transition_needs_a_reason_and_a_possible_step(client, compliance_offi
     assert "Reason for this change: This field is required." in text(page(no_reason))
     too_early = client.post(url, {"transition": "complete", "reason": "Done"})
     assert too_early.status_code == 409
-    assert "Cannot complete a action plan that is draft." in text(page(too_early))
+    assert "The transition complete is not allowed for an action plan whose status is draft." in text(page(too_early))
     plan.refresh_from_db()
     assert (plan.status, plan.history.count()) == ("draft", 1)
 

@@ -25,8 +25,21 @@ def test_derived_rates_are_read_only(officer_api, records):
         format="json",
         headers={"If-Match": '"1"'},
     )
+    # Computed from the counts: sent with another value, they are refused (and nothing is written).
+    assert response.status_code == 400, response.json()
+    assert {(e["code"], e["attr"]) for e in response.json()["errors"]} == {
+        ("read_only", "acceptance_rate"),
+        ("read_only", "transfer_rate"),
+    }
+    records.dublin.refresh_from_db()
+    assert records.dublin.version == 1
+    # Sent back as read, they are accepted.
+    current = officer_api.get(f"/api/v1/dublin-performance/{records.dublin.pk}/").json()
+    unchanged = {"acceptance_rate": current["acceptance_rate"], "transfers_carried_out": 100, "reason": REASON}
+    response = officer_api.patch(
+        f"/api/v1/dublin-performance/{records.dublin.pk}/", unchanged, format="json", headers={"If-Match": '"1"'}
+    )
     assert response.status_code == 200, response.json()
-    assert (response.json()["acceptance_rate"], response.json()["transfer_rate"]) == ("80.00", "25.00")
     assert response["ETag"] == '"2"'
 
 

@@ -143,7 +143,7 @@ def test_a_decline_needs_a_ground_and_frees_the_pledge(be_api, proposed, be_reco
     assert (bad_ground.status_code, error(bad_ground)["attr"]) == (400, "decline_ground")
     # AMMR Art. 60(3): declining on systemic shortcomings needs a confirmed finding on the beneficiary.
     no_finding = answer(be_api, proposed, "decline", decline_ground="systemic_shortcomings")
-    assert (no_finding.status_code, error(no_finding)["code"]) == (400, "no_confirmed_finding")
+    assert (no_finding.status_code, error(no_finding)["code"]) == (409, "no_confirmed_finding")
     assert Activation.objects.get(pk=proposed.pk).status == "proposed"
 
     response = answer(be_api, proposed, "decline", decline_ground="other", explanation="No flights")

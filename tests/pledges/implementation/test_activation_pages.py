@@ -167,7 +167,7 @@ def test_art_60_3_decline_without_a_confirmed_finding_shows_the_services_message
     response = answer(
         client, activation, transition="decline", decline_ground="systemic_shortcomings", explanation="Transfers fail"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # a missing precondition, as over the API
     html = page(response)
     assert "No confirmed systemic-shortcoming finding exists for IT in this cycle" in html
     # The message sits on the ground's radio group, which points at it.
@@ -221,7 +221,7 @@ def test_answering_twice_is_refused_with_a_message(client, be_official, accepted
     as_user(client, be_official)
     response = answer(client, accepted, transition="decline", decline_ground="other")
     assert response.status_code == 409
-    assert "Cannot decline a activation that is accepted" in page(response)
+    assert "The transition decline is not allowed for an activation whose status is accepted." in page(response)
     accepted.refresh_from_db()
     assert accepted.status == "accepted"
 

@@ -41,7 +41,7 @@ def test_an_official_requests_a_deduction_and_the_coordinator_grants_it(at_offic
 
     decide = {"transition": "grant_partial", "reason": "Council act", "granted_percent": "25"}
     no_act = coordinator_api.post(f"{url}transition/", decide, format="json")
-    assert (no_act.status_code, error(no_act)["code"]) == (400, "council_act_required")
+    assert (no_act.status_code, error(no_act)["code"]) == (409, "council_act_required")
     refused = at_api.post(f"{url}transition/", {**decide, "council_act_reference": "CID 1"}, format="json")
     assert (refused.status_code, error(refused)["code"]) == (403, "permission_denied")
     granted = coordinator_api.post(f"{url}transition/", {**decide, "council_act_reference": "CID 1"}, format="json")
@@ -65,7 +65,6 @@ def test_an_official_requests_a_deduction_and_the_coordinator_grants_it(at_offic
         ({"requested_percent": "-1"}, "requested_percent", "out_of_range"),
         ({"requested_percent": "some"}, "requested_percent", "not_a_number"),
         ({"requested_percent": None}, "requested_percent", "required"),
-        ({"article": "61"}, "article", "not_designated"),
         ({"article": "63"}, "article", "invalid_choice"),
         ({"scope": "most"}, "scope", "invalid_choice"),
     ],
@@ -75,6 +74,15 @@ def test_a_bad_deduction_request_writes_nothing(at_official, values, attr, code)
         "/api/v1/deduction-requests/", {**DEDUCTION, **values, "reason": REASON}, format="json"
     )
     assert (response.status_code, error(response)["attr"], error(response)["code"]) == (400, attr, code)
+    assert not DeductionRequest.objects.exists()
+
+
+def test_a_deduction_under_an_article_without_its_designation_is_a_409(at_official):
+    # A missing precondition (the Art. 11 designation), not bad input.
+    response = api_as(at_official).post(
+        "/api/v1/deduction-requests/", {**DEDUCTION, "article": "61", "reason": REASON}, format="json"
+    )
+    assert (response.status_code, error(response)["code"]) == (409, "not_designated")
     assert not DeductionRequest.objects.exists()
 
 

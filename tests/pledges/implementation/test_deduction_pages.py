@@ -46,7 +46,7 @@ def test_an_official_requests_a_deduction(client, be_official, cycle, be_under_p
 def test_a_deduction_on_an_article_that_does_not_apply_is_refused(client, be_official, cycle):
     as_user(client, be_official)
     response = request_deduction(client, cycle)
-    assert response.status_code == 400
+    assert response.status_code == 409  # a missing precondition, as over the API
     assert "BE is not designated as under migratory pressure in 2026" in page(response)
     assert field_error(page(response), "id_article_0") or "id_article_error" in page(response)
     assert DeductionRequest.objects.count() == 0
@@ -105,7 +105,7 @@ def test_the_coordinator_grants_part_of_a_deduction_with_the_council_act(client,
 def test_a_grant_without_the_council_act_is_refused_on_that_field(client, coordinator, deduction):
     as_user(client, coordinator)
     response = decide(client, deduction, transition="grant_full")
-    assert response.status_code == 400
+    assert response.status_code == 409  # no Council act: a missing precondition
     assert "A deduction is granted by a Council implementing act" in page(response)
     assert field_error(page(response), "id_council_act_reference")
     deduction.refresh_from_db()

@@ -156,7 +156,7 @@ def test_answering_an_answered_offset_is_refused_with_a_message(client, de_offic
     as_user(client, de_official)
     response = answer_offset(client, offset, transition="accept")
     assert response.status_code == 409
-    assert "that is refused" in page(response)
+    assert "whose status is refused" in page(response)
     offset.refresh_from_db()
     assert offset.status == "refused"
 

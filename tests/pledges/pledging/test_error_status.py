@@ -9,7 +9,7 @@ import pytest
 from rest_framework import exceptions
 
 from pledges.pledging.models import Pledge
-from solidarity.platform.api import status_of_validation_error
+from solidarity.platform.error_kinds import as_stored_data_refusal
 from tests.pledges.pledging.api_helpers import FINANCIAL
 
 
@@ -37,12 +37,13 @@ from tests.pledges.pledging.api_helpers import FINANCIAL
     ],
 )
 def test_the_status_follows_the_kind_of_every_fault(detail, expected):
-    assert status_of_validation_error(exceptions.ValidationError(detail)) == expected
+    refusal = as_stored_data_refusal(exceptions.ValidationError(detail))
+    assert (refusal.status_code if refusal else 400) == expected
 
 
 def test_a_reference_to_nothing_is_a_404_but_with_bad_input_a_400(pledging_cycle, be_api):
     dangling = be_api.post("/api/v1/pledges/", {**FINANCIAL, "cycle": 1999}, format="json")
-    assert (dangling.status_code, dangling.json()["type"]) == (404, "validation_error")
+    assert (dangling.status_code, dangling.json()["type"]) == (404, "client_error")
     assert [(e["attr"], e["code"]) for e in dangling.json()["errors"]] == [("cycle", "does_not_exist")]
 
     both = be_api.post("/api/v1/pledges/", {**FINANCIAL, "cycle": 1999, "kind": "gift"}, format="json")

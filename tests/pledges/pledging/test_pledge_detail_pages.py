@@ -103,7 +103,7 @@ def test_a_transition_the_workflow_refuses_shows_the_pledge_with_a_409(be_client
     pledge = financial(pledging, be_official)
     response = be_client.post(transition_url(pledge), {"transition": "reopen", "reason": "x", "version": 1})
     assert response.status_code == 409
-    assert "Cannot reopen a pledge that is draft." in html(response)
+    assert "The transition reopen is not allowed for a pledge whose status is draft." in html(response)
     assert "Nothing was changed" in html(response)
     pledge.refresh_from_db()
     assert pledge.status == "draft"

@@ -245,7 +245,7 @@ def designate(cycle, code, kind):
 
 def test_deduction_needs_the_matching_designation(pledging_cycle):
     at_official = UserFactory(member_state=state("AT"), roles=["official"])
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(Conflict) as error:
         deduction_request(
             cycle=pledging_cycle, article="62", scope="full", grounds="Pressure", actor=at_official, reason=REASON
         )
@@ -271,7 +271,7 @@ def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coor
     )
     with pytest.raises(NotPermitted):
         deduction_decide(deduction=deduction, transition="assess", actor=be_official, reason=REASON)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(TransitionNotAllowed):  # no Council act
         deduction_decide(deduction=deduction, transition="grant_partial", actor=coordinator, reason=REASON)
     deduction_decide(
         deduction=deduction,

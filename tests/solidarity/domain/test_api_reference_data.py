@@ -199,7 +199,7 @@ def test_a_designation_is_validated(coordinator_api, designation):
     duplicate = coordinator_api.post(
         "/api/v1/designations/", {**NEW_DESIGNATION, "member_state": "EL", "ground": "arrivals"}, format="json"
     )
-    assert duplicate.status_code == 409
+    assert duplicate.status_code == 409  # a duplicate, as for every resource
     assert first_code(duplicate) == "unique"
     unknown_state = coordinator_api.post("/api/v1/designations/", {**NEW_DESIGNATION, "member_state": "XX"})
     assert (unknown_state.status_code, first_code(unknown_state)) == (404, "does_not_exist")

@@ -50,7 +50,7 @@ def test_adoption_from_the_page_records_the_act_and_the_submitted_pledges(client
 def test_adoption_without_the_act_is_refused_on_the_field_and_writes_nothing(client, pledging_cycle, coordinator):
     client.force_login(coordinator)
     response = client.post("/cycles/2027/transition/", {"transition": "adopt", "reason": "Adopted"})
-    assert response.status_code == 400
+    assert response.status_code == 409  # a missing precondition of the transition
     assert "Adoption needs the Council act" in response.content.decode()
     assert SolidarityCycle.objects.get(year=2027).status == "pledging"
     assert not Pledge.objects.filter(status="recorded").exists()

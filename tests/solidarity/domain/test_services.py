@@ -145,7 +145,7 @@ def test_adoption_without_the_council_act_is_refused(coordinator, act, field):
     cycle = CycleFactory(status="pledging")
     pledge = PledgeFactory(cycle=cycle, status="submitted")
     before = snapshot(cycle)
-    with pytest.raises(ValidationFailed) as error:
+    with pytest.raises(TransitionNotAllowed) as error:
         cycle_transition(cycle=cycle, transition="adopt", actor=coordinator, reason="Council act", **act)
     assert (error.value.code, error.value.field) == ("council_act_required", field)
     assert snapshot(cycle) == before
