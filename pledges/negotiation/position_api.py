@@ -44,13 +44,13 @@ from solidarity.platform.api import (
     ServiceCreateMixin,
     VersionedUpdateMixin,
     error_responses,
-    is_csv,
     request_example,
     request_reason,
 )
 from solidarity.platform.body_fields import check_body_fields
 from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.locations import created as created_response
+from solidarity.platform.renderers import is_csv
 from solidarity.platform.workflow import require_reason
 
 CYCLE_QUERY = OpenApiParameter(
