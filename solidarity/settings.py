@@ -384,6 +384,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "solidarity.platform.schema.forbid_unknown_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CycleStatusEnum": "solidarity.domain.models.CycleStatus",
         "DesignationKindEnum": "solidarity.domain.models.DesignationKind",

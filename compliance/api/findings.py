@@ -13,6 +13,7 @@ from solidarity.platform.api import (
     ETAG,
     IF_MATCH,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     WriteControlFields,
     error_responses,
@@ -52,7 +53,7 @@ class FindingSerializer(WriteControlFields, RegistryModelSerializer):
 
 
 class FindingTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(Finding.TRANSITIONS)}.")
+    transition = TransitionNameField(Finding.TRANSITIONS)
 
 
 @extend_schema_view(

@@ -26,6 +26,7 @@ from solidarity.platform.api import (
     ListFilterBackend,
     ReasonField,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     WriteControlFields,
     error_responses,
@@ -56,7 +57,7 @@ class ActionPlanSerializer(WriteControlFields, RegistryModelSerializer):
 
 
 class ActionPlanTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(ActionPlan.TRANSITIONS)}.")
+    transition = TransitionNameField(ActionPlan.TRANSITIONS)
 
 
 @extend_schema_view(

@@ -37,6 +37,7 @@ from solidarity.platform.api import (
     ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     VersionedRetrieveMixin,
     error_responses,
@@ -102,7 +103,7 @@ class ActivationSerializer(RegistryModelSerializer):
 
 
 class ActivationTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(Activation.USER_TRANSITIONS)}.")
+    transition = TransitionNameField(Activation.USER_TRANSITIONS)
     decline_ground = serializers.ChoiceField(
         choices=DeclineGround.choices,
         required=False,

@@ -29,6 +29,7 @@ from solidarity.platform.api import (
     ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     VersionedRetrieveMixin,
     error_responses,
@@ -74,7 +75,7 @@ class DeductionRequestSerializer(RegistryModelSerializer):
 
 
 class DeductionTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(DeductionRequest.TRANSITIONS)}.")
+    transition = TransitionNameField(DeductionRequest.TRANSITIONS)
     granted_percent = DecimalStringField(
         places=4, required=False, allow_null=True, help_text="For `grant_partial`: the part granted, in percent."
     )

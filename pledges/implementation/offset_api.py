@@ -34,6 +34,7 @@ from solidarity.platform.api import (
     ReasonField,
     ServiceCreateMixin,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     VersionedRetrieveMixin,
     error_responses,
@@ -84,7 +85,7 @@ class OffsetSerializer(RegistryModelSerializer):
 
 
 class OffsetTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(ResponsibilityOffset.TRANSITIONS)}.")
+    transition = TransitionNameField(ResponsibilityOffset.TRANSITIONS)
     applications_accepted = PersonsField(
         required=False,
         allow_null=True,

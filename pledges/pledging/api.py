@@ -29,6 +29,7 @@ from solidarity.platform.api import (
     ListFilterBackend,
     ServiceCreateMixin,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     VersionedUpdateMixin,
     WriteControlFields,
@@ -177,7 +178,7 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
 
 
 class PledgeTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(Pledge.USER_TRANSITIONS)}.")
+    transition = TransitionNameField(Pledge.USER_TRANSITIONS)
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="Optional: the version you read (or If-Match); a stale one gets 412."
     )

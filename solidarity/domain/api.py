@@ -23,6 +23,7 @@ from solidarity.platform.api import (
     ListFilterBackend,
     ServiceCreateMixin,
     TransitionActionMixin,
+    TransitionNameField,
     TransitionRequestSerializer,
     VersionedUpdateMixin,
     WriteControlFields,
@@ -91,7 +92,7 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
 
 
 class CycleTransitionSerializer(TransitionRequestSerializer):
-    transition = serializers.CharField(help_text=f"One of: {', '.join(SolidarityCycle.TRANSITIONS)}.")
+    transition = TransitionNameField(SolidarityCycle.TRANSITIONS)
     council_act_reference = serializers.CharField(
         required=False, allow_blank=True, help_text="For `adopt`: the Council implementing act (Art. 57)."
     )

@@ -145,6 +145,16 @@ class ReasonField(serializers.CharField):
         )
 
 
+class TransitionNameField(serializers.CharField):
+    """The name of a transition, one of ``names``: the schema lists them (an enum); the service refuses any other
+    with 400 ``transition_unknown``, naming those it knows."""
+
+    def __init__(self, names, **kwargs):
+        self.names = tuple(names)
+        kwargs.setdefault("help_text", f"One of: {', '.join(self.names)}.")
+        super().__init__(**kwargs)
+
+
 class TransitionRequestSerializer(RegistrySerializer):
     transition = serializers.CharField(help_text="The name of the transition, e.g. `submit`.")
     reason = ReasonField(required=True)
@@ -470,9 +480,9 @@ class ListFilterExtension(DjangoFilterExtension):
 VERSION_HELP = "The version you last read; needed (here or in If-Match) to change the object. Ignored on create."
 
 
+# ``version`` (read back, and accepted in place of If-Match) and the write-only ``reason``. A comment: drf-spectacular
+# would describe every serializer built on this one by its docstring.
 class WriteControlFields(serializers.Serializer):
-    """``version`` (read back, and accepted in place of If-Match) and the write-only ``reason``."""
-
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
     reason = ReasonField()
 

@@ -10,7 +10,7 @@ from drf_spectacular.plumbing import build_parameter_type, force_instance
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, error_response
+from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, TransitionNameField, error_response
 from solidarity.platform.numbers import MAX_WHOLE
 from solidarity.platform.pagination import LINK_HEADER_SCHEMA
 from solidarity.platform.renderers import CSVRenderer
@@ -270,6 +270,8 @@ class RegistryAutoSchema(AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(schema, dict):
             bound_schema(field, schema)
+            if isinstance(field, TransitionNameField):
+                schema["enum"] = list(field.names)
         return schema
 
     def _map_basic_serializer(self, serializer, direction):
@@ -362,3 +364,45 @@ class RegistryAutoSchema(AutoSchema):
                     direction=direction,
                 )
         return dict(sorted(responses.items()))
+
+
+def _referenced_components(schema, components: dict, found: set) -> set:
+    """The names of the components ``schema`` refers to, and those they refer to in turn."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+        if name and name not in found:
+            found.add(name)
+            _referenced_components(components.get(name), components, found)
+        for value in schema.values():
+            _referenced_components(value, components, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            _referenced_components(value, components, found)
+    return found
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every request body says ``additionalProperties: false``.
+
+    The API refuses a key that is not a field of the resource (400 ``unknown_field``, ``body_fields``); a
+    schema that allowed any key would promise what the server refuses, and a client built from it would send
+    keys the server answers 400 to. Only the objects of request bodies: answers may gain fields.
+    """
+    components = result.get("components", {}).get("schemas", {})
+    bodies = [
+        operation["requestBody"]
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    for name in _referenced_components(bodies, components, set()):
+        component = components.get(name, {})
+        if component.get("type") == "object" and "properties" in component:
+            component.setdefault("additionalProperties", False)
+    for body in bodies:
+        for content in body.get("content", {}).values():
+            inline = content.get("schema", {})
+            if inline.get("type") == "object" and "properties" in inline:
+                inline.setdefault("additionalProperties", False)
+    return result

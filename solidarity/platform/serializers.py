@@ -43,9 +43,9 @@ def bound_field(field) -> None:
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH, message=message))
 
 
+# A serializer mixin: ``bound_field`` on each of its fields. (A comment, not a docstring: drf-spectacular
+# describes a serializer without a docstring of its own by its bases' one, in every component of the schema.)
 class BoundedFields:
-    """A serializer mixin: ``bound_field`` on each of its fields."""
-
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
