@@ -24,7 +24,7 @@ from compliance.models import (
 )
 from compliance.selectors import BenchmarkStatus, benchmarks_with_measurements
 from solidarity.domain.filters import StateCodeFilter, YearFilter
-from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter, WholeNumberFilter
+from solidarity.platform.filters import IsoDateFilter, StableOrderingFilter, StrictBooleanFilter, WholeNumberFilter
 
 STATE_HELP = "Eurostat code, e.g. `BE` or `EL`."
 CYCLE_HELP = "The cycle's year, e.g. 2026."
@@ -34,10 +34,10 @@ class _PeriodFilter(filters.FilterSet):
     member_state = StateCodeFilter(field_name="member_state_id", help_text=STATE_HELP)
     period_kind = filters.ChoiceFilter(choices=PeriodKind.choices, help_text="`month` or `quarter`.")
     year = YearFilter(field_name="period_start__year", help_text="Periods starting in this year, e.g. 2026.")
-    period_from = filters.DateFilter(
+    period_from = IsoDateFilter(
         field_name="period_end", lookup_expr="gte", help_text="Periods ending on or after this date (ISO 8601)."
     )
-    period_to = filters.DateFilter(
+    period_to = IsoDateFilter(
         field_name="period_start", lookup_expr="lte", help_text="Periods starting on or before this date (ISO 8601)."
     )
     illustrative = StrictBooleanFilter(help_text="Illustrative (demo) figures rather than official ones.")
@@ -97,8 +97,8 @@ class BenchmarkFilter(filters.FilterSet):
     linked_indicator = filters.ChoiceFilter(
         choices=LinkedIndicator.choices[1:], help_text="Benchmarks measured automatically from this indicator."
     )
-    due_from = filters.DateFilter(field_name="due_date", lookup_expr="gte", help_text="Due on or after this date.")
-    due_to = filters.DateFilter(field_name="due_date", lookup_expr="lte", help_text="Due on or before this date.")
+    due_from = IsoDateFilter(field_name="due_date", lookup_expr="gte", help_text="Due on or after this date.")
+    due_to = IsoDateFilter(field_name="due_date", lookup_expr="lte", help_text="Due on or before this date.")
     status = filters.MultipleChoiceFilter(
         choices=list(BenchmarkStatus.LABELS.items()),
         method="filter_status",
@@ -135,8 +135,8 @@ class MeasurementFilter(filters.FilterSet):
     action_plan = WholeNumberFilter(field_name="benchmark__action_plan_id", help_text="The action plan's id.")
     member_state = StateCodeFilter(field_name="benchmark__action_plan__member_state_id", help_text=STATE_HELP)
     cycle = YearFilter(field_name="benchmark__action_plan__cycle__year", help_text=CYCLE_HELP)
-    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="Measured on or after this date.")
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Measured on or before this date.")
+    date_from = IsoDateFilter(field_name="date", lookup_expr="gte", help_text="Measured on or after this date.")
+    date_to = IsoDateFilter(field_name="date", lookup_expr="lte", help_text="Measured on or before this date.")
     ordering = StableOrderingFilter(
         fields=(("date", "date"), ("benchmark_id", "benchmark"), ("value", "value")),
         help_text="Sort by `date` (the default), `benchmark` or `value`; prefix `-` to reverse.",
@@ -153,10 +153,10 @@ class FindingFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=FindingStatus.choices, distinct=False, help_text="The finding's stage; repeat to ask for several."
     )
-    confirmed_from = filters.DateFilter(
+    confirmed_from = IsoDateFilter(
         field_name="confirmed_on", lookup_expr="gte", help_text="Confirmed on or after this date (ISO 8601)."
     )
-    confirmed_to = filters.DateFilter(
+    confirmed_to = IsoDateFilter(
         field_name="confirmed_on", lookup_expr="lte", help_text="Confirmed on or before this date (ISO 8601)."
     )
     ordering = StableOrderingFilter(

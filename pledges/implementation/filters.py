@@ -25,7 +25,7 @@ from pledges.pledging.models import (
     PledgeKind,
 )
 from solidarity.domain.filters import StateCodeFilter, YearFilter
-from solidarity.platform.filters import StrictBooleanFilter, WholeNumberFilter
+from solidarity.platform.filters import IsoDateFilter, StrictBooleanFilter, WholeNumberFilter
 
 
 class _PageFormFilterSet(filters.FilterSet):
@@ -83,10 +83,8 @@ class FulfilmentFilter(filters.FilterSet):
     cycle = YearFilter(field_name="activation__pledge__cycle__year", help_text=CYCLE_HELP)
     contributing_state = StateCodeFilter(field_name="activation__pledge__member_state_id", help_text=STATE_HELP)
     benefitting_state = StateCodeFilter(field_name="activation__benefitting_state_id", help_text=STATE_HELP)
-    date_from = filters.DateFilter(
-        field_name="date", lookup_expr="gte", help_text="Carried out on or after (ISO 8601)."
-    )
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Carried out on or before (ISO 8601).")
+    date_from = IsoDateFilter(field_name="date", lookup_expr="gte", help_text="Carried out on or after (ISO 8601).")
+    date_to = IsoDateFilter(field_name="date", lookup_expr="lte", help_text="Carried out on or before (ISO 8601).")
     ordering = _ordering(
         ("date", "date"),
         ("amount", "amount"),

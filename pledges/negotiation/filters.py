@@ -8,7 +8,7 @@ from django_filters import rest_framework as filters
 
 from pledges.negotiation.models import ForumLevel, ForumMeeting, Position, Stance, Topic, Visibility
 from solidarity.domain.filters import StateCodeFilter, YearFilter
-from solidarity.platform.filters import StableOrderingFilter, WholeNumberFilter
+from solidarity.platform.filters import IsoDateFromToRangeFilter, StableOrderingFilter, WholeNumberFilter
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
 
@@ -16,7 +16,7 @@ CYCLE_HELP = "The cycle's year, e.g. 2026."
 class ForumMeetingFilter(filters.FilterSet):
     cycle = YearFilter(field_name="cycle__year", help_text=CYCLE_HELP)
     level = filters.ChoiceFilter(choices=ForumLevel.choices, help_text="`high` (Art. 13) or `technical` (Art. 14).")
-    date = filters.DateFromToRangeFilter(help_text="Meetings on or after `date_after` and on or before `date_before`.")
+    date = IsoDateFromToRangeFilter(help_text="Meetings on or after `date_after` and on or before `date_before`.")
     ordering = StableOrderingFilter(
         fields=(("date", "date"), ("level", "level"), ("title", "title"), ("cycle__year", "cycle")),
         help_text="Sort by `date` (the default), `level`, `title` or `cycle`; prefix `-` to reverse.",
@@ -67,7 +67,7 @@ class PositionFilter(filters.FilterSet):
     stance_max = StanceRankFilter(
         lookup_expr="lte", help_text="This stance or a more opposed one, e.g. `reserve` finds red lines to reserves."
     )
-    date = filters.DateFromToRangeFilter(
+    date = IsoDateFromToRangeFilter(
         help_text="Positions dated on or after `date_after` and on or before `date_before` (ISO 8601)."
     )
     visibility = filters.ChoiceFilter(choices=Visibility.choices)

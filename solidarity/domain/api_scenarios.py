@@ -37,7 +37,7 @@ from solidarity.platform.api import (
     request_reason,
 )
 from solidarity.platform.errors import Conflict
-from solidarity.platform.filters import StableOrderingFilter
+from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter
 from solidarity.platform.hostile_input import RefusesNullCharacters
 from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
 
@@ -46,7 +46,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 412, 428)
 
 class ScenarioFilter(filters.FilterSet):
     cycle = filters.NumberFilter(field_name="cycle__year", help_text="The cycle's year, e.g. 2026.")
-    shared = filters.BooleanFilter(help_text="Shared with every delegation (true) or private (false).")
+    shared = StrictBooleanFilter(help_text="Shared with every delegation (true) or private (false).")
     author_state = StateCodeFilter(field_name="author_state_id", help_text="Eurostat code of the author's delegation.")
     ordering = StableOrderingFilter(
         fields=(("cycle__year", "cycle"), ("title", "title"), ("created_at", "created_at")),

@@ -306,7 +306,7 @@ CHANGE_REASON_NOT_READ = OpenApiParameter(
     type={"type": "string", "maxLength": REASON_MAX_LENGTH},
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Not read here: this operation's body must give the `reason` itself.",
+    description="Not read here: this operation's body must give the `reason` itself (if sent, checked as one).",
 )
 ETAG = OpenApiParameter(
     name="ETag",
@@ -325,11 +325,21 @@ CHANGE_REASON_HEADER = "X-Change-Reason"
 
 def request_reason(request, *, header: bool = True):
     """The ``reason`` a write request gives, as sent, for ``require_reason`` to read: the body's ``reason``,
-    else (with ``header``) the X-Change-Reason header, so that a DELETE needs no body. The body wins."""
+    else (with ``header``) the X-Change-Reason header, so that a DELETE needs no body. The body wins, but a
+    header that is sent is read either way: one the schema does not allow (too long) is refused, not ignored."""
     getter = getattr(request.data, "get", None)
     value = getter("reason") if getter else None
-    if not header or not (value is None or (isinstance(value, str) and not value.strip())):
+    sent = _change_reason_header(request)
+    if sent:
+        require_reason(sent, omitted="")
+    if not header:
         return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return sent
+    return value
+
+
+def _change_reason_header(request) -> str:
     sent = request.headers.get(CHANGE_REASON_HEADER, "")
     try:
         # WSGI hands headers over as latin-1: a reason sent in UTF-8 is read back as the client wrote it.

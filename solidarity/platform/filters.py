@@ -4,6 +4,10 @@ Each carries its own ``ordering`` (django-filter's OrderingFilter) so that clien
 they see (``cycle``, ``member_state``) rather than by database paths; states sort in protocol order.
 """
 
+import datetime
+import re
+
+import django_filters.fields
 from django import forms
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -63,6 +67,48 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget reads every word but true/false/1/0 as "no filter" before the field
+        # sees it: the field must be handed the text as sent.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class IsoDateField(forms.DateField):
+    """A date written as ISO 8601 says (``2026-07-01``), as the schema's ``format: date`` promises: Django's own
+    field also reads ``07/01/2026`` and ``2026-7-1``, which a client cannot know are taken, nor how."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value).strip()
+        try:
+            if ISO_DATE.fullmatch(text):
+                return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
+        raise forms.ValidationError(_("Give the date as YYYY-MM-DD, e.g. 2026-07-01."), code="invalid")
+
+
+class IsoDateFilter(filters.DateFilter):
+    field_class = IsoDateField
+
+
+class IsoDateRangeField(django_filters.fields.DateRangeField):
+    """``<name>_after`` and ``<name>_before``, each an ``IsoDateField``."""
+
+    def __init__(self, *args, **kwargs):
+        django_filters.fields.RangeField.__init__(self, (IsoDateField(), IsoDateField()), *args, **kwargs)
+
+
+class IsoDateFromToRangeFilter(filters.DateFromToRangeFilter):
+    field_class = IsoDateRangeField
 
 
 # --- Bounds of the query parameters ---------------------------------------------------------------------------

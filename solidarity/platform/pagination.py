@@ -14,6 +14,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from solidarity.platform.error_kinds import MissingReference
 from solidarity.platform.renderers import is_csv
 
 PAGE_SIZE = 50
@@ -25,8 +26,12 @@ def invalid_parameter(name: str, message: str, code: str) -> ValidationError:
     return ValidationError({name: [ErrorDetail(message, code=code)]})
 
 
+# The largest page the schema announces (PostgreSQL's integer): larger is not a page number at all, 400.
+LARGEST_PAGE = 2_147_483_647
+
+
 def whole_at_least_one(raw: str) -> int | None:
-    return int(raw) if _WHOLE.fullmatch(raw) and int(raw) >= 1 else None
+    return int(raw) if _WHOLE.fullmatch(raw) and 1 <= int(raw) <= LARGEST_PAGE else None
 
 
 def link_header(links: dict[str, str | None]) -> str:
@@ -52,9 +57,11 @@ class StandardPagination(PageNumberPagination):
         try:
             self.page = paginator.page(number)
         except InvalidPage:
+            # A page beyond the last is well formed (no schema knows how many there are): it names nothing, 404.
             message = _("There is no page %(page)s: the last one is %(last)s.")
             last = {"page": number, "last": paginator.num_pages}
-            raise invalid_parameter(self.page_query_param, message % last, "invalid_page") from None
+            detail = {self.page_query_param: [ErrorDetail(message % last, code="invalid_page")]}
+            raise MissingReference(detail) from None
         return list(self.page)
 
     def requested_page(self, request) -> int:
@@ -117,8 +124,8 @@ class StandardPagination(PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": "The page, from 1 (the default) to the last (`last` link of the `Link` header); "
-                "beyond it, 400 `invalid_page`.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "beyond it, 404 `invalid_page`; not a whole number from 1, 400 `invalid_page`.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_PAGE, "default": 1},
             },
             {
                 "name": self.page_size_query_param,

@@ -239,6 +239,19 @@ def bound_schema(field, schema: dict) -> None:
         items["maxLength"] = key.max_length
 
 
+# Text without the NUL character (U+0000), which the parsers refuse (400 `null_character`) and PostgreSQL cannot store.
+WITHOUT_NULL_CHARACTER = "^[^\\u0000]*$"
+
+
+def refuse_null_characters(field, schema: dict) -> None:
+    """Say, on a free text a client sends, that it may not hold the NUL character."""
+    if getattr(field, "read_only", False) or schema.get("type") != "string":
+        return
+    if any(keyword in schema for keyword in ("pattern", "format", "enum", "allOf", "$ref")):
+        return
+    schema["pattern"] = WITHOUT_NULL_CHARACTER
+
+
 class RegistryAutoSchema(AutoSchema):
     """drf-spectacular's schema, with what every endpoint of this API shares documented on each operation.
 
@@ -272,6 +285,7 @@ class RegistryAutoSchema(AutoSchema):
             bound_schema(field, schema)
             if isinstance(field, TransitionNameField):
                 schema["enum"] = list(field.names)
+            refuse_null_characters(field, schema)
         return schema
 
     def _map_basic_serializer(self, serializer, direction):

@@ -50,7 +50,7 @@ def require_reason(reason, *, omitted: str | None = None) -> str:
     """
     if reason is None:
         reason = ""
-    if isinstance(reason, bool) or not isinstance(reason, str | int | float):
+    if not isinstance(reason, str):  # a JSON number or list is not a justification, whatever it would print as
         raise ValidationFailed(_("Give the reason as text."), code="invalid", field="reason")
     reason = str(reason).strip()
     if len(reason) > REASON_MAX_LENGTH:
