@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from solidarity.domain.fairshare import FairShareError
-from solidarity.domain.filters import StateCodeFilter
+from solidarity.domain.filters import StateCodeFilter, YearFilter
 from solidarity.domain.models import Scenario, SolidarityCycle
 from solidarity.domain.scenarios import (
     ScenarioRow,
@@ -45,7 +45,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 412, 428)
 
 
 class ScenarioFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle__year", help_text="The cycle's year, e.g. 2026.")
+    cycle = YearFilter(field_name="cycle__year", help_text="The cycle's year, e.g. 2026.")
     shared = StrictBooleanFilter(help_text="Shared with every delegation (true) or private (false).")
     author_state = StateCodeFilter(field_name="author_state_id", help_text="Eurostat code of the author's delegation.")
     ordering = StableOrderingFilter(

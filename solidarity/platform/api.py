@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -479,7 +480,13 @@ class ListFilterExtension(DjangoFilterExtension):
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
         for parameter in parameters:
+            # An empty value is no filter (as a form sends an unset field): say so, or it reads as a bad value.
+            parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
+            if issubclass(getattr(filter_field, "field_class", object), forms.IntegerField):
+                # drf-spectacular documents every NumberFilter as a number; a whole-number one reads no 2.5.
+                schema["type"] = "integer"
+                schema.pop("format", None)
             schema.update(filter_schema_bounds(filter_field))
             names = schema.get("enum") or []
             if schema.get("type") == "integer" and names and all(isinstance(name, str) for name in names):

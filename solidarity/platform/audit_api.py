@@ -146,10 +146,20 @@ def _page_size(raw: str | None) -> int:
 _MODELS = "One of: " + ", ".join(f"`{label}`" for label in ("pledges.pledge", "pledges.position", "compliance.finding"))
 
 
-def _text(name: str, max_length: int, description: str, *, required: bool = False) -> OpenApiParameter:
-    """A text parameter with the longest value its form field (or the view) reads."""
-    schema = {"type": "string", "maxLength": max_length}
+def _text(
+    name: str, max_length: int, description: str, *, required: bool = False, pattern: str | None = None
+) -> OpenApiParameter:
+    """A text parameter with the longest value its form field (or the view) reads (and its form, if it has one)."""
+    schema = {"type": "string", "maxLength": max_length, **({"pattern": pattern} if pattern else {})}
     return OpenApiParameter(name, schema, required=required, description=description)
+
+
+# The dates and moments MomentField reads: ISO 8601, a day or a moment to the minute or finer, with or without
+# its offset from UTC.
+MOMENT_PATTERN = (
+    r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+)
 
 
 # The longest cursor any link carries is far shorter (a moment, a model's label and an id, in base64).
@@ -166,8 +176,18 @@ FILTERS = [
     ),
     _text("user", AuditFilterForm.base_fields["user"].max_length, "Username of who made the change."),
     _text("member_state", 2, "Eurostat code: changes of objects belonging to that state."),
-    _text("date_after", MOMENT_MAX_LENGTH, "From this date (`2026-07-01`) or moment (ISO 8601), included."),
-    _text("date_before", MOMENT_MAX_LENGTH, "Up to this date (included) or moment (excluded)."),
+    _text(
+        "date_after",
+        MOMENT_MAX_LENGTH,
+        "From this date (`2026-07-01`) or moment (ISO 8601), included.",
+        pattern=MOMENT_PATTERN,
+    ),
+    _text(
+        "date_before",
+        MOMENT_MAX_LENGTH,
+        "Up to this date (included) or moment (excluded).",
+        pattern=MOMENT_PATTERN,
+    ),
     _text(
         "transition",
         AuditFilterForm.base_fields["transition"].max_length,
@@ -195,7 +215,13 @@ AS_OF_PARAMETERS = [
         "The object's id (a state's code, a cycle's year, a username).",
         required=True,
     ),
-    _text("at", MOMENT_MAX_LENGTH, "The moment, e.g. `2026-07-01T00:00` (Brussels time).", required=True),
+    _text(
+        "at",
+        MOMENT_MAX_LENGTH,
+        "The moment, e.g. `2026-07-01T00:00` (Brussels time).",
+        required=True,
+        pattern=MOMENT_PATTERN,
+    ),
 ]
 AUDITORS_ONLY = {403: "Only auditors may read the audit log."}
 
@@ -260,7 +286,10 @@ class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
         try:
             pk = source.parse_pk(raw_id)
         except DjangoValidationError:
-            raise _invalid("object_id", f"{raw_id!r} is not an id of {with_article(source.verbose_name)}.") from None
+            # No object has that id (the schema cannot say which exist): it names nothing, 404.
+            raise _invalid(
+                "object_id", f"{raw_id!r} is not an id of {with_article(source.verbose_name)}.", "does_not_exist"
+            ) from None
         try:
             at = MomentField(required=True).clean(request.query_params.get("at", ""))
         except DjangoValidationError as error:

@@ -15,7 +15,8 @@ from rest_framework import exceptions, status
 from solidarity.platform.errors import DomainError
 
 UNIQUE_CODES = ("unique", "unique_together")
-MISSING_CODES = ("does_not_exist",)
+# A reference to nothing: an object, or an object type the audit log does not keep (``unknown_model``).
+MISSING_CODES = ("does_not_exist", "unknown_model")
 
 
 class DomainValidationError(exceptions.ValidationError):

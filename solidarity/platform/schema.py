@@ -240,7 +240,8 @@ def bound_schema(field, schema: dict) -> None:
 
 
 # Text without the NUL character (U+0000), which the parsers refuse (400 `null_character`) and PostgreSQL cannot store.
-WITHOUT_NULL_CHARACTER = "^[^\\u0000]*$"
+# One character or more: drf-spectacular offers an empty text as the other branch of a oneOf, which must not match both.
+WITHOUT_NULL_CHARACTER = "^[^\\u0000]+$"
 
 
 def refuse_null_characters(field, schema: dict) -> None:

@@ -13,8 +13,12 @@ A number the serializer hands to a service as sent (``bounds`` on the field, e.g
 bounded by the service that reads it (``solidarity.platform.numbers``); the schema states that bound.
 """
 
+from collections.abc import Mapping
+
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from solidarity.platform.numbers import MAX_WHOLE
 
@@ -43,14 +47,32 @@ def bound_field(field) -> None:
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH, message=message))
 
 
-# A serializer mixin: ``bound_field`` on each of its fields. (A comment, not a docstring: drf-spectacular
-# describes a serializer without a docstring of its own by its bases' one, in every component of the schema.)
+# A serializer mixin: ``bound_field`` on each of its fields, and text fields that take text only. (A comment, not
+# a docstring: drf-spectacular describes a serializer without a docstring of its own by its bases' one.)
 class BoundedFields:
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
             bound_field(field)
         return fields
+
+    def to_internal_value(self, data):
+        # DRF's CharField reads a number as its text: the schema says a string, so 12 for a title is a mistake
+        # of the client, refused as one rather than stored as "12".
+        if isinstance(data, Mapping):
+            refused = {
+                name: [ErrorDetail(_("Give text here, in quotes."), code="invalid")]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and field.source != "*"
+                and name in data
+                and data[name] is not None
+                and not isinstance(data[name], str)
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
 
 
 class RegistrySerializer(BoundedFields, serializers.Serializer):
