@@ -480,9 +480,10 @@ class ListFilterExtension(DjangoFilterExtension):
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
         for parameter in parameters:
-            # An empty value is no filter (as a form sends an unset field): say so, or it reads as a bad value.
-            parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
+            if schema.get("type") != "array":
+                # An empty value is no filter (as a form sends an unset field): say so, or it reads as a bad value.
+                parameter["allowEmptyValue"] = True
             if issubclass(getattr(filter_field, "field_class", object), forms.IntegerField):
                 # drf-spectacular documents every NumberFilter as a number; a whole-number one reads no 2.5.
                 schema["type"] = "integer"

@@ -286,7 +286,8 @@ class RegistryAutoSchema(AutoSchema):
             bound_schema(field, schema)
             if isinstance(field, TransitionNameField):
                 schema["enum"] = list(field.names)
-            refuse_null_characters(field, schema)
+            if direction == "request":
+                refuse_null_characters(field, schema)
         return schema
 
     def _map_basic_serializer(self, serializer, direction):

@@ -55,18 +55,46 @@ SEED = os.environ.get("FUZZ_SEED", "20260101")
 # The roles that write through the API; the auditor and anonymous clients read, and are fuzzed below too.
 FUZZ_ROLES = ("coordinator", "official", "negotiator", "compliance_officer")
 
+# A request the schema allows may still be refused for what no schema can say: who you are (401, 403), an id
+# that names nothing (404), the object's state (409), a version another writer has moved on (412), or none
+# sent (428).
+ACCEPTED_REFUSALS = ["2xx", "3xx", "401", "403", "404", "409", "412", "428"]
+# The 400s of rules OpenAPI 3.0 cannot state, by code: one field's value given another's, a field fixed once
+# the object exists (a create and a PUT share one body schema). Each is a known gap of the schema, named here
+# so that no other 400 of a schema-valid request goes unseen; the issue tracker lists what is left to state.
+RULES_THE_SCHEMA_CANNOT_STATE = {
+    "read_only",  # cycle, state, period: given on creation, fixed after (POST and PUT share the component)
+    "offset_self",  # the contributing and the benefitting state of an offset differ
+    "required",  # a field required by another's value (an amount for a financial pledge, a percent for a
+    # partial grant) or by the role (the coordinator names the state it acts for)
+    "measured_automatically",  # a benchmark with an indicator is measured by the registry, not by hand
+    "reason_required",  # a change to a submitted or binding object needs its reason; a draft's may omit it
+}
+
+
+def _error_codes(response) -> set[str]:
+    try:
+        return {error["code"] for error in response.json().get("errors", [])}
+    except (ValueError, AttributeError, TypeError):
+        return set()
+
+
+@schemathesis.check
+def schema_valid_requests_accepted(ctx, response, case):
+    """schemathesis' positive_data_acceptance, but for the 400s of ``RULES_THE_SCHEMA_CANNOT_STATE``."""
+    if response.status_code == 400 and (codes := _error_codes(response)) and codes <= RULES_THE_SCHEMA_CANNOT_STATE:
+        return None
+    return positive_data_acceptance(ctx, response, case)
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     response_schema_conformance,
     content_type_conformance,
-    positive_data_acceptance,
+    schema_valid_requests_accepted,
     negative_data_rejection,
 ]
-# A request the schema allows may still be refused for what no schema can say: who you are (401, 403), an id
-# that names nothing (404), the object's state (409), a version another writer has moved on (412), or none
-# sent (428).
-ACCEPTED_REFUSALS = ["2xx", "3xx", "401", "403", "404", "409", "412", "428"]
 
 
 def _config() -> schemathesis.Config:
