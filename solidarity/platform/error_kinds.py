@@ -28,26 +28,26 @@ class DomainValidationError(exceptions.ValidationError):
         self.extra = error.extra
 
 
-class Duplicate(exceptions.APIException):
+class FieldRefusal(exceptions.APIException):
+    """A refusal of named fields with a status other than 400: each field's ErrorDetail keeps its code."""
+
+    def __init__(self, detail):
+        super().__init__(detail=detail)
+        self.detail = detail  # APIException would flatten it
+
+
+class Duplicate(FieldRefusal):
     """A ``unique`` refusal of a serializer or of ``full_clean``: 409, as the services answer a duplicate."""
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "unique"
 
-    def __init__(self, detail):
-        super().__init__(detail=detail)
-        self.detail = detail  # keep each field's ErrorDetail and its code
 
-
-class MissingReference(exceptions.APIException):
+class MissingReference(FieldRefusal):
     """A body that names an object that does not exist, or not within the client's scope: 404 ``does_not_exist``."""
 
     status_code = status.HTTP_404_NOT_FOUND
     default_code = "does_not_exist"
-
-    def __init__(self, detail):
-        super().__init__(detail=detail)
-        self.detail = detail  # keep each field's ErrorDetail and its code
 
 
 def _only(detail, codes: tuple[str, ...]) -> bool:
