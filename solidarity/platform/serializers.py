@@ -57,13 +57,14 @@ class BoundedFields:
         return fields
 
     def to_internal_value(self, data):
-        # DRF's CharField reads a number as its text: the schema says a string, so 12 for a title is a mistake
-        # of the client, refused as one rather than stored as "12".
+        # DRF's CharField reads a number as its text, and its DecimalField a JSON number (a float, with its
+        # rounding): the schema says a string for both, so 12 for a title or 0.1 for a baseline is a mistake of
+        # the client, refused as one.
         if isinstance(data, Mapping):
             refused = {
                 name: [ErrorDetail(_("Give text here, in quotes."), code="invalid")]
                 for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField)
+                if isinstance(field, serializers.CharField | serializers.DecimalField)
                 and not field.read_only
                 and field.source != "*"
                 and name in data
