@@ -87,6 +87,10 @@ KNOWN_SCHEMA_GAPS = {
     "POST /api/v1/scenarios/": "decimal fields that may be blank in the schema but not in the service",
     "POST /api/v1/secondary-movements/": "the period's end after its start (a CHECK constraint across two fields)",
     "GET /api/v1/history/": "a choice among audited object types the schema gives as free text",
+    "POST /api/v1/benchmarks/": "a baseline and target consistent with the direction and the plan's dates",
+    "POST /api/v1/findings/": "a boolean sent as text is read as one (DRF's BooleanField)",
+    "POST /api/v1/measurements/": "a value that may be blank in the schema; an id beyond the key's range",
+    "GET /api/v1/findings/": "query text has no pattern against the NUL character the API refuses",
 }
 
 
