@@ -21,6 +21,7 @@ GENERIC_ERRORS = {
     401: "Not logged in: send a session cookie or `Authorization: Token <key>`.",
     403: "Not permitted for your role or delegation; nothing was written.",
     404: "No such object within your scope (or an unknown `page` or `format`).",
+    414: "The address is longer than the registry reads (`uri_too_long`): send fewer or shorter parameters.",
     429: "Too many requests: wait the seconds of the `Retry-After` header.",
 }
 # And every write: a value another object holds already, or a state the object is not in.
