@@ -3,9 +3,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.platform.errors import FIELDS_DISAGREE
 from solidarity.platform.history import audited
 
 RATE_PLACES = Decimal("0.01")
@@ -56,13 +58,15 @@ class DublinPerformance(models.Model):
             models.CheckConstraint(
                 condition=Q(period_start__lte=F("period_end")),
                 name="dublin_period_ordered",
-                violation_error_message="The period must end after it starts.",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_("The period must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(take_charge_accepted__lte=F("take_charge_received"))
                 & Q(take_back_accepted__lte=F("take_back_received")),
                 name="dublin_accepted_within_received",
-                violation_error_message="Accepted requests cannot exceed the requests received.",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_("Accepted requests cannot exceed the requests received."),
             ),
             models.CheckConstraint(
                 condition=Q(average_reply_days__isnull=True) | Q(average_reply_days__gte=0),
@@ -118,7 +122,12 @@ class SecondaryMovementIndicator(models.Model):
             models.UniqueConstraint(
                 fields=["member_state", "period_kind", "period_start"], name="one_secondary_record_per_state_and_period"
             ),
-            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="secondary_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="secondary_period_ordered",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_("The period must end after it starts."),
+            ),
             models.CheckConstraint(
                 condition=Q(secondary_movement_share_percent__isnull=True)
                 | Q(secondary_movement_share_percent__gte=0, secondary_movement_share_percent__lte=100),
@@ -227,12 +236,21 @@ class Benchmark(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(baseline_date__lt=F("due_date")), name="benchmark_due_after_baseline"),
+            models.CheckConstraint(
+                condition=Q(baseline_date__lt=F("due_date")),
+                name="benchmark_due_after_baseline",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_("The benchmark must fall due after its baseline date."),
+            ),
             # The target must lie in the direction of improvement from the baseline.
             models.CheckConstraint(
                 condition=Q(direction="higher", target__gt=F("baseline"))
                 | Q(direction="lower", target__lt=F("baseline")),
                 name="benchmark_target_improves_on_baseline",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_(
+                    "The target must improve on the baseline: above it when higher is better, below it when lower is."
+                ),
             ),
         ]
 

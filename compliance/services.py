@@ -82,17 +82,23 @@ def _require_compliance_officer(actor, obj=None) -> None:
 UNIQUE_CODES = {"unique", "unique_together"}
 
 
+def _refusal(error: DjangoValidationError) -> Conflict | ValidationFailed:
+    """The model's first refusal, with its code: a duplicate is a 409, a bad value a 400 (a CHECK constraint's
+    ``violation_error_code`` kept, so that a client can tell a rule between two fields from a bad value)."""
+    field, errors = next(iter(error.error_dict.items()))
+    # Django's code for a duplicate (a unique field or constraint): chosen by code, never by the words.
+    code = "unique" if errors[0].code in UNIQUE_CODES else (errors[0].code or "invalid")
+    return (Conflict if code == "unique" else ValidationFailed)(
+        errors[0].messages[0], code=code, field=None if field == NON_FIELD_ERRORS else field
+    )
+
+
 def _save_new(instance, *, actor, reason: str):
     """Validate and insert ``instance`` with its history row; a duplicate becomes a 409, a bad value a 400."""
     try:
         validate(instance)
     except DjangoValidationError as error:
-        field, errors = next(iter(error.error_dict.items()))
-        # Django's code for a duplicate (a unique field or constraint): chosen by code, never by the words.
-        code = "unique" if errors[0].code in UNIQUE_CODES else "invalid"
-        raise (Conflict if code == "unique" else ValidationFailed)(
-            errors[0].messages[0], code=code, field=None if field == NON_FIELD_ERRORS else field
-        ) from None
+        raise _refusal(error) from None
     save_audited(instance, actor=actor, reason=reason, bump_version=False)
     return instance
 
@@ -116,8 +122,7 @@ def compliance_record_update(*, instance, changes: dict, expected_version, actor
         try:
             update_fields(locked, changes=changes, expected_version=expected_version, actor=actor, reason=reason)
         except DjangoValidationError as error:
-            field, messages = next(iter(error.message_dict.items()))
-            raise ValidationFailed(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
+            raise _refusal(error) from None
     return locked
 
 

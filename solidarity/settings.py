@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "solidarity.platform.schema.forbid_unknown_fields",
+        "solidarity.platform.schema.refuse_null_characters_in_parameters",
     ],
     "ENUM_NAME_OVERRIDES": {
         "CycleStatusEnum": "solidarity.domain.models.CycleStatus",

@@ -62,7 +62,9 @@ class ActivationSerializer(RegistryModelSerializer):
         source="pledge.kind", choices=PledgeKind.choices, read_only=True, help_text="The pledge's kind."
     )
     benefitting_state = _state("The state the activation goes to (Art. 60(2)).")
-    amount = DecimalStringField(help_text="Called, in the pledge's unit: whole persons, or euros with two decimals.")
+    amount = DecimalStringField(
+        above_zero=True, help_text="Called, in the pledge's unit: whole persons, or euros with two decimals."
+    )
     fulfilled = serializers.DecimalField(
         max_digits=15, decimal_places=2, read_only=True, help_text="Carried out so far, in the pledge's unit."
     )
@@ -119,7 +121,9 @@ class FulfilmentSerializer(RegistryModelSerializer):
     cycle = serializers.IntegerField(source="activation.pledge.cycle.year", read_only=True, help_text=CYCLE_HELP)
     contributing_state = serializers.CharField(source="activation.pledge.member_state_id", read_only=True)
     benefitting_state = serializers.CharField(source="activation.benefitting_state_id", read_only=True)
-    amount = DecimalStringField(help_text="Carried out, in the pledge's unit: whole persons, or euros.")
+    amount = DecimalStringField(
+        above_zero=True, help_text="Carried out, in the pledge's unit: whole persons, or euros."
+    )
     reason = ReasonField(required=True)  # creating it changes a binding object
 
     class Meta:

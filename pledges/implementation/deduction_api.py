@@ -43,6 +43,10 @@ class DeductionRequestSerializer(RegistryModelSerializer):
     member_state = _state("The requesting state's code; defaults to your own delegation.", required=False)
     requested_percent = DecimalStringField(
         places=4,
+        above_zero=True,
+        maximum=100,
+        below_maximum=True,
+        example="25.5",
         required=False,
         allow_null=True,
         help_text="For a partial deduction: percent of the contribution, 0 to 100.",
@@ -77,7 +81,13 @@ class DeductionRequestSerializer(RegistryModelSerializer):
 class DeductionTransitionSerializer(TransitionRequestSerializer):
     transition = TransitionNameField(DeductionRequest.TRANSITIONS)
     granted_percent = DecimalStringField(
-        places=4, required=False, allow_null=True, help_text="For `grant_partial`: the part granted, in percent."
+        places=4,
+        above_zero=True,
+        maximum=100,
+        below_maximum=True,
+        required=False,
+        allow_null=True,
+        help_text="For `grant_partial`: the part granted, in percent.",
     )
     council_act_reference = serializers.CharField(
         required=False, allow_blank=True, help_text="For `grant_full` / `grant_partial`: the Council implementing act."

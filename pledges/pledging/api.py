@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from pledges.pledging import filters
 from pledges.pledging.models import Pledge, PledgeKind
 from pledges.pledging.services import (
+    MAX_EUR,
     MAX_RELOCATIONS,
     pledge_create,
     pledge_transition,
@@ -39,6 +40,7 @@ from solidarity.platform.api import (
     with_etag,
 )
 from solidarity.platform.hostile_input import RefusesNullCharacters
+from solidarity.platform.numbers import plain_decimal_pattern
 from solidarity.platform.serializers import RegistryModelSerializer
 
 CYCLE_HELP = "The cycle's year, e.g. 2026."
@@ -72,9 +74,51 @@ class PersonsField(_RawNumberField):
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1250000.00"})
 class DecimalStringField(_RawNumberField):
-    def __init__(self, *, places: int = 2, **kwargs):
+    """A figure for the service that reads it (``read_euros``, ...): text in plain decimal notation, or a whole
+    JSON number (exact, as 40 persons are); a JSON number with a fraction is a float, with its rounding, refused.
+
+    The request schema states both (``request_schema``): the text's notation and bounds as a pattern
+    (``plain_decimal_pattern``: ``above_zero`` for an amount, ``maximum`` a power of ten, ``below_maximum`` when
+    the bound itself is refused, for a percentage), the whole number's as a range. The service rounds to the
+    cent, so zeros beyond ``places`` are taken.
+    """
+
+    default_error_messages = {"invalid": 'Give the figure as text, e.g. "1250000.00", or as a whole number.'}
+
+    def __init__(
+        self,
+        *,
+        places: int = 2,
+        whole_digits: int = 13,
+        above_zero=False,
+        maximum=None,
+        below_maximum=False,
+        example="1250000.00",
+        **kwargs,
+    ):
         self.exponent = Decimal(1).scaleb(-places)
         super().__init__(**kwargs)
+        highest = 10**whole_digits - 1 if maximum is None else int(maximum) - (1 if below_maximum else 0)
+        text = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": plain_decimal_pattern(
+                whole_digits=whole_digits,
+                places=places,
+                minimum=0,
+                above_minimum=above_zero,
+                maximum=maximum,
+                below_maximum=below_maximum,
+                trailing_zeros=True,
+            ),
+        }
+        whole = {"type": "integer", "minimum": 1 if above_zero else 0, "maximum": highest}
+        self.request_schema = {"oneOf": [text, whole], "example": example}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return data
 
     def to_representation(self, value):
         # As stored: a value the service just read ("40") reads back as the column keeps it ("40.00").
@@ -119,6 +163,8 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
         help_text="Persons to relocate: for a relocation pledge only, a whole number.",
     )
     amount_eur = DecimalStringField(
+        above_zero=True,
+        maximum=MAX_EUR,
         required=False,
         allow_null=True,
         help_text="Euros, at most two decimals: for a financial contribution or the value of an alternative measure.",

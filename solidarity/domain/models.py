@@ -4,9 +4,11 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from solidarity.domain.fairshare import relocation_equivalent
+from solidarity.platform.errors import FIELDS_DISAGREE
 from solidarity.platform.history import audited
 
 
@@ -258,7 +260,12 @@ class Designation(models.Model):
             models.UniqueConstraint(fields=["cycle", "member_state", "kind"], name="one_designation_per_kind"),
             # Only a state under pressure has a ground (Art. 11(1)); the others carry none.
             models.CheckConstraint(
-                condition=Q(kind="under_pressure") | Q(ground=""), name="designation_ground_only_under_pressure"
+                condition=Q(kind="under_pressure") | Q(ground=""),
+                name="designation_ground_only_under_pressure",
+                violation_error_code=FIELDS_DISAGREE,
+                violation_error_message=_(
+                    "Only a designation as under migratory pressure has a ground: leave it empty."
+                ),
             ),
         ]
 

@@ -28,7 +28,7 @@ from solidarity.domain.fairshare import (
 )
 from solidarity.domain.models import MemberState, RelocationRounding, Scenario, SolidarityCycle
 from solidarity.domain.selectors import FairShareRow, cycle_key_figures, fair_share_table
-from solidarity.platform.errors import NotPermitted, ValidationFailed
+from solidarity.platform.errors import NoSuchObject, NotPermitted, ValidationFailed
 from solidarity.platform.history import stamp
 from solidarity.platform.numbers import read_decimal
 from solidarity.platform.workflow import (
@@ -291,7 +291,7 @@ def _normalise(scenario: Scenario) -> None:
     chosen = [str(code).strip().upper() for code in scenario.states_in_key or []]
     unknown = sorted(set(chosen) - set(states))
     if unknown:
-        raise ValidationFailed(
+        raise NoSuchObject(
             f"Unknown Member State code(s): {', '.join(unknown)}.", code="unknown_member_state", field="states_in_key"
         )
     scenario.states_in_key = sorted(set(chosen), key=lambda code: states[code].protocol_order)
@@ -300,7 +300,7 @@ def _normalise(scenario: Scenario) -> None:
     for code, value in (scenario.deductions_percent or {}).items():
         code = str(code).strip().upper()
         if code not in states:
-            raise ValidationFailed(
+            raise NoSuchObject(
                 f"Unknown Member State code: {code}.", code="unknown_member_state", field="deductions_percent"
             )
         percent = _percent(value, code=code)

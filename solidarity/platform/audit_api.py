@@ -18,7 +18,6 @@ from solidarity.platform.audit import (
     InvalidCursor,
     audit_log_page,
     audit_sources,
-    source_for,
 )
 from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.audit_export import plain
@@ -143,8 +142,6 @@ def _page_size(raw: str | None) -> int:
 
 # --- The endpoints ----------------------------------------------------------------------------------------
 
-_MODELS = "One of: " + ", ".join(f"`{label}`" for label in ("pledges.pledge", "pledges.position", "compliance.finding"))
-
 
 def _text(
     name: str, max_length: int, description: str, *, required: bool = False, pattern: str | None = None
@@ -165,9 +162,12 @@ MOMENT_PATTERN = (
 # The longest cursor any link carries is far shorter (a moment, a model's label and an id, in base64).
 CURSOR_MAX_LENGTH = 300
 OBJECT_ID_MAX_LENGTH = AuditFilterForm.base_fields["object_id"].max_length
-MODEL_MAX_LENGTH = 100
 FILTERS = [
-    _text("model", MODEL_MAX_LENGTH, f"The object type as `app.model`. {_MODELS}, ... (every audited model)."),
+    OpenApiParameter(
+        "model",
+        {"type": "string", "enum": ["", *audit_sources()]},
+        description="The object type as `app.model`, one of the audited models; empty: every one.",
+    ),
     _text(
         "object_id",
         OBJECT_ID_MAX_LENGTH,
@@ -208,7 +208,12 @@ FILTERS = [
     ),
 ]
 AS_OF_PARAMETERS = [
-    _text("model", MODEL_MAX_LENGTH, "The object type, e.g. `pledges.pledge`.", required=True),
+    OpenApiParameter(
+        "model",
+        {"type": "string", "enum": list(audit_sources())},
+        required=True,
+        description="The object type as `app.model`, e.g. `pledges.pledge`.",
+    ),
     _text(
         "object_id",
         OBJECT_ID_MAX_LENGTH,
@@ -276,7 +281,8 @@ class HistoryViewSet(RefusesNullCharacters, viewsets.ViewSet):
 
     @action(detail=False, methods=["get"], url_path="as-of")
     def as_of(self, request, *args, **kwargs):
-        source = source_for(request.query_params.get("model", ""))
+        # The exact label, as the schema's list of values gives it.
+        source = audit_sources().get(request.query_params.get("model", ""))
         if source is None:
             known = ", ".join(audit_sources())
             raise _invalid("model", f"Give the object type as app.model, one of: {known}.", "unknown_model")

@@ -1,5 +1,9 @@
 """Domain errors: raised by services, mapped to a 4xx JSON body by the API and to a message by forms."""
 
+# The code of a rule between two fields of one object (a period's end and start, a designation's kind and
+# ground, a benchmark's baseline and target): a database CHECK constraint's ``violation_error_code``.
+FIELDS_DISAGREE = "fields_disagree"
+
 
 class DomainError(Exception):
     status = 400
@@ -17,6 +21,13 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     status = 400
     code = "invalid"
+
+
+class NoSuchObject(DomainError):
+    """A reference to nothing (a Member State code no state has): 404, as DRF's reference fields answer."""
+
+    status = 404
+    code = "does_not_exist"
 
 
 class NotPermitted(DomainError):

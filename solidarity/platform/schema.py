@@ -4,14 +4,17 @@ Named by ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``; a module of its own because
 imports DRF's generic views, which the helpers in ``solidarity.api_support`` are imported by.
 """
 
-from django.db import connection
+from decimal import Decimal
+
+from django.db import connection, models
+from django.db.models import Q
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type, force_instance
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from solidarity.platform.api import CHANGE_REASON, CHANGE_REASON_NOT_READ, TransitionNameField, error_response
-from solidarity.platform.numbers import MAX_WHOLE
+from solidarity.platform.numbers import MAX_WHOLE, plain_decimal_pattern
 from solidarity.platform.pagination import LINK_HEADER_SCHEMA
 from solidarity.platform.renderers import CSVRenderer
 
@@ -240,9 +243,97 @@ def bound_schema(field, schema: dict) -> None:
         items["maxLength"] = key.max_length
 
 
+BOUND_LOOKUPS = {"gte": ("minimum", False), "gt": ("minimum", True), "lte": ("maximum", False), "lt": ("maximum", True)}
+
+
+def _bounds_in(condition, name: str) -> dict:
+    """The constant bounds a CHECK condition sets on the column ``name``: ``{"minimum": (value, exclusive)}``.
+
+    Read: conjunctions of ``name__gte`` / ``__gt`` / ``__lte`` / ``__lt`` with a number, and a disjunction of such a
+    conjunction with ``name__isnull=True`` (a bound on a figure that may be left out). Anything else (another
+    column, an F() expression, a negation) bounds nothing here.
+    """
+    if not isinstance(condition, Q) or condition.negated:
+        return {}
+    children = [child for child in condition.children if child != (f"{name}__isnull", True)]
+    if condition.connector == Q.OR:
+        if len(children) != 1:
+            return {}
+        return _bounds_in(children[0] if isinstance(children[0], Q) else Q(children[0]), name)
+    bounds = {}
+    for child in children:
+        if isinstance(child, Q):
+            bounds.update(_bounds_in(child, name))
+            continue
+        lookup, value = child
+        column, _, kind = lookup.partition("__")
+        if (
+            column == name
+            and kind in BOUND_LOOKUPS
+            and isinstance(value, int | Decimal)
+            and not isinstance(value, bool)
+        ):
+            bound, exclusive = BOUND_LOOKUPS[kind]
+            bounds[bound] = (value, exclusive)
+    return bounds
+
+
+def constraint_bounds(model, name: str) -> dict:
+    """The bounds the model's CHECK constraints set on one decimal column, where the database keeps the rule."""
+    bounds = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            bounds.update(_bounds_in(constraint.condition, name))
+    return bounds
+
+
+def state_decimal_bounds(field, schema: dict) -> None:
+    """Give a decimal a client sends as text the pattern of its notation and bounds (``plain_decimal_pattern``).
+
+    drf-spectacular's pattern for a ``DecimalField`` takes "", "." and "5." and any sign; the field's own
+    ``min_value`` / ``max_value`` or, for a model's column, its CHECK constraints give the bounds.
+    """
+    if getattr(field, "read_only", False) or schema.get("format") != "decimal" or schema.get("type") != "string":
+        return
+    if not isinstance(field, serializers.DecimalField) or field.max_whole_digits is None:
+        return
+    bounds = {}
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is not None and isinstance(field.source, str):
+        bounds = constraint_bounds(model, field.source)
+    if field.min_value is not None:
+        bounds["minimum"] = (field.min_value, False)
+    if field.max_value is not None:
+        bounds["maximum"] = (field.max_value, False)
+    minimum, above_minimum = bounds.get("minimum", (None, False))
+    maximum, below_maximum = bounds.get("maximum", (None, False))
+    schema["pattern"] = plain_decimal_pattern(
+        whole_digits=field.max_whole_digits,
+        places=field.decimal_places,
+        minimum=minimum,
+        maximum=maximum,
+        above_minimum=above_minimum,
+        below_maximum=below_maximum,
+    )
+
+
+def state_list_length(field, schema: dict) -> None:
+    """A nested list of objects states its length (drf-spectacular reads it from a ``ListField`` only)."""
+    if not isinstance(field, serializers.ListSerializer) or schema.get("type") != "array":
+        return
+    if field.min_length is not None or not field.allow_empty:
+        schema["minItems"] = max(field.min_length or 0, 0 if field.allow_empty else 1)
+    if field.max_length is not None:
+        schema["maxItems"] = field.max_length
+
+
 # Text without the NUL character (U+0000), which the parsers refuse (400 `null_character`) and PostgreSQL cannot store.
 # One character or more: drf-spectacular offers an empty text as the other branch of a oneOf, which must not match both.
 WITHOUT_NULL_CHARACTER = "^[^\\u0000]+$"
+
+
+# In a query string an empty value is allowed (it asks for no filter): zero characters or more.
+QUERY_TEXT_WITHOUT_NULL_CHARACTER = "^[^\\u0000]*$"
 
 
 def refuse_null_characters(field, schema: dict) -> None:
@@ -287,7 +378,14 @@ class RegistryAutoSchema(AutoSchema):
             bound_schema(field, schema)
             if isinstance(field, TransitionNameField):
                 schema["enum"] = list(field.names)
+            if direction == "request" and isinstance(getattr(field, "request_schema", None), dict):
+                # A field that reads more than one JSON type when sent states each (the answer has one).
+                kept = {key: schema[key] for key in ("description", "nullable") if key in schema}
+                schema.clear()
+                schema.update({**field.request_schema, **kept})
             if direction == "request":
+                state_list_length(field, schema)
+                state_decimal_bounds(field, schema)
                 refuse_null_characters(field, schema)
         return schema
 
@@ -422,4 +520,24 @@ def forbid_unknown_fields(result, generator, request, public):
             inline = content.get("schema", {})
             if inline.get("type") == "object" and "properties" in inline:
                 inline.setdefault("additionalProperties", False)
+    return result
+
+
+def refuse_null_characters_in_parameters(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every free-text parameter says it may not hold the NUL character.
+
+    The API refuses one anywhere in a path or query string (400 `null_character`, ``hostile_input``), so each text
+    parameter without a pattern, format or list of values of its own is given the pattern that says so.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") not in ("query", "path"):
+                    continue
+                schema = parameter.get("schema", {})
+                for text in (schema, schema.get("items", {})):
+                    if text.get("type") == "string" and not {"pattern", "format", "enum"} & text.keys():
+                        text["pattern"] = QUERY_TEXT_WITHOUT_NULL_CHARACTER
     return result

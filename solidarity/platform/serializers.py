@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from solidarity.platform.numbers import MAX_WHOLE
+from solidarity.platform.numbers import MAX_WHOLE, is_plain_decimal
 
 MIN_WHOLE = -MAX_WHOLE - 1
 TEXT_MAX_LENGTH = 20_000
@@ -57,23 +57,48 @@ class BoundedFields:
         return fields
 
     def to_internal_value(self, data):
-        # DRF's CharField reads a number as its text, and its DecimalField a JSON number (a float, with its
-        # rounding): the schema says a string for both, so 12 for a title or 0.1 for a baseline is a mistake of
-        # the client, refused as one.
+        # DRF reads a number as the text of a CharField, a JSON number (a float, with its rounding) or "1e5" as a
+        # DecimalField's figure, and 0, "yes" or "on" as a BooleanField's true: the schema says a string, a string
+        # in plain decimal notation and a JSON boolean, so anything else is a mistake of the client, refused as one.
         if isinstance(data, Mapping):
             refused = {
-                name: [ErrorDetail(_("Give text here, in quotes."), code="invalid")]
+                name: [ErrorDetail(message, code=code)]
                 for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField | serializers.DecimalField)
-                and not field.read_only
-                and field.source != "*"
-                and name in data
-                and data[name] is not None
-                and not isinstance(data[name], str)
+                if not field.read_only and field.source != "*" and name in data and data[name] is not None
+                for message, code in [_refusal_of_shape(field, data[name])]
+                if code
             }
             if refused:
                 raise serializers.ValidationError(refused)
         return super().to_internal_value(data)
+
+
+def _refusal_of_shape(field, value) -> tuple[str, str | None]:
+    """What is wrong with the JSON type or notation of ``value`` for ``field``, if anything, and its code."""
+    if isinstance(field, serializers.CharField | serializers.DecimalField) and not isinstance(value, str):
+        return _("Give text here, in quotes."), "invalid"
+    if isinstance(field, serializers.DecimalField) and not is_plain_decimal(value):
+        return (
+            _("Give a number in plain decimal notation (digits, an optional minus sign and decimal point)."),
+            "not_a_number",
+        )
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return _("Give true or false, without quotes."), "invalid"
+    if isinstance(field, serializers.DictField) and isinstance(value, Mapping):
+        return next(
+            (
+                refusal
+                for item in value.values()
+                if item is not None and (refusal := _refusal_of_shape(field.child, item))[1]
+            ),
+            ("", None),
+        )
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return next(
+            (refusal for item in value if item is not None and (refusal := _refusal_of_shape(field.child, item))[1]),
+            ("", None),
+        )
+    return "", None
 
 
 class RegistrySerializer(BoundedFields, serializers.Serializer):

@@ -75,6 +75,12 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "measured_automatically",  # a benchmark with an indicator is measured by the registry, not by hand
     "reason_required",  # a change to a submitted or binding object needs its reason; a draft's may omit it
     "restricted_needs_delegation",  # a restricted position is a delegation's: the role decides
+    "fields_disagree",  # two fields of one object under a CHECK constraint: a period's end and start, a
+    # designation's kind and ground, a benchmark's baseline, target and dates
+    "not_allowed_for_kind",  # persons for a relocation pledge only, euros for the others
+    "not_whole",  # an amount in persons where the pledge named is a relocation pledge
+    "wrong_cycle",  # a reference to an object of another cycle (a topic of another cycle's forum)
+    "key_weights_invalid",  # the key's two weights add up to 1 (Annex I)
 }
 
 
@@ -99,7 +105,7 @@ KNOWN_SCHEMA_GAPS = {
 
 
 def _is_known_gap(case) -> bool:
-    return case.operation.label in KNOWN_SCHEMA_GAPS
+    return os.environ.get("FUZZ_GAPS") != "0" and case.operation.label in KNOWN_SCHEMA_GAPS
 
 
 def _error_codes(response) -> set[str]:
@@ -156,6 +162,9 @@ def _config() -> schemathesis.Config:
 
 
 schema = schemathesis.openapi.from_dict(openapi_document(), config=_config())
+# FUZZ_OPERATIONS narrows a local run to the operations whose label ("POST /api/v1/pledges/") matches a regex.
+if os.environ.get("FUZZ_OPERATIONS"):
+    schema = schema.include(name_regex=os.environ["FUZZ_OPERATIONS"])
 
 # --- Values that exist in the demo data, so that requests reach past "not found" -------------------------------
 
@@ -218,7 +227,8 @@ def _parameter_schemas(operation, location: str) -> dict[str, dict]:
     """Each parameter's (or JSON body property's) schema, by name."""
     if location == "body":
         bodies = [body for body in operation.body if body.media_type == "application/json"] or list(operation.body)
-        return bodies[0].definition.get("schema", {}).get("properties", {}) if bodies else {}
+        # The body with its component's reference resolved (nested references stay: such a value is not swapped).
+        return bodies[0].resolved_schema.get("properties", {}) if bodies else {}
     parameters = {"path": operation.path_parameters, "query": operation.query, "header": operation.headers}[location]
     return {parameter.name: parameter.definition.get("schema", {}) for parameter in parameters}
 
