@@ -85,6 +85,7 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         above_zero=True,
         maximum=100,
         below_maximum=True,
+        example="25.5",
         required=False,
         allow_null=True,
         help_text="For `grant_partial`: the part granted, in percent.",

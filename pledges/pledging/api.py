@@ -8,6 +8,7 @@ the API, the pages and the admin refuse the same input with the same code and wo
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
@@ -83,7 +84,7 @@ class DecimalStringField(_RawNumberField):
     cent, so zeros beyond ``places`` are taken.
     """
 
-    default_error_messages = {"invalid": 'Give the figure as text, e.g. "1250000.00", or as a whole number.'}
+    default_error_messages = {"invalid": _('Give the figure as text, e.g. "1250000.00", or as a whole number.')}
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class DecimalStringField(_RawNumberField):
         }
         whole = {"type": "integer", "minimum": 1 if above_zero else 0, "maximum": highest}
         self.request_schema = {"oneOf": [text, whole], "example": example}
+        self.schema_example = example
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int):

@@ -16,6 +16,7 @@ from decimal import Decimal
 import rules
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from solidarity.accounts.rules import is_auditor, is_coordinator, is_member, is_negotiator
 from solidarity.domain import hooks
@@ -292,7 +293,9 @@ def _normalise(scenario: Scenario) -> None:
     unknown = sorted(set(chosen) - set(states))
     if unknown:
         raise NoSuchObject(
-            f"Unknown Member State code(s): {', '.join(unknown)}.", code="unknown_member_state", field="states_in_key"
+            _("Unknown Member State code(s): %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="unknown_member_state",
+            field="states_in_key",
         )
     scenario.states_in_key = sorted(set(chosen), key=lambda code: states[code].protocol_order)
 
@@ -301,7 +304,9 @@ def _normalise(scenario: Scenario) -> None:
         code = str(code).strip().upper()
         if code not in states:
             raise NoSuchObject(
-                f"Unknown Member State code: {code}.", code="unknown_member_state", field="deductions_percent"
+                _("Unknown Member State code: %(code)s.") % {"code": code},
+                code="unknown_member_state",
+                field="deductions_percent",
             )
         percent = _percent(value, code=code)
         if percent:

@@ -378,6 +378,8 @@ class RegistryAutoSchema(AutoSchema):
             bound_schema(field, schema)
             if isinstance(field, TransitionNameField):
                 schema["enum"] = list(field.names)
+            if getattr(field, "schema_example", None) is not None:
+                schema["example"] = field.schema_example
             if direction == "request" and isinstance(getattr(field, "request_schema", None), dict):
                 # A field that reads more than one JSON type when sent states each (the answer has one).
                 kept = {key: schema[key] for key in ("description", "nullable") if key in schema}

@@ -15,7 +15,8 @@ schema-invalid requests refused.
 
 The budget keeps the suite within a few minutes: ``FUZZ_MAX_EXAMPLES`` (default 4 per operation and role
 in the fuzzing phase), ``FUZZ_STATEFUL_STEPS`` (scenarios per role), ``FUZZ_PHASES`` and ``FUZZ_SEED``
-(fixed by default, so that CI is reproducible) widen it locally:
+(fixed by default, so that CI is reproducible) widen it locally; ``FUZZ_OPERATIONS`` (a regex of labels)
+narrows a run to some operations, and ``FUZZ_GAPS=0`` checks the named schema gaps too, to see what is left:
 
     FUZZ_MAX_EXAMPLES=100 FUZZ_SEED=random pytest tests/api/test_fuzz.py
 """

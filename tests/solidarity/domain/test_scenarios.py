@@ -287,9 +287,21 @@ def test_invalid_parameters_are_refused_with_their_field(be_negotiator, small_cy
 
     assert refused(weight_population="0.7")["code"] == "key_weights_invalid"
     assert refused(weight_population="0.7")["attr"] == "weight_population"
-    assert refused(states_in_key=["BE", "XX"])["attr"] == "states_in_key"
+    # A code of no Member State names nothing the schema could list: a reference to nothing, 404.
+    unknown = client.post(
+        "/api/v1/scenarios/",
+        {"cycle": 2027, "title": "Bad", "reason": REASON, "states_in_key": ["BE", "XX"]},
+        format="json",
+    )
+    assert (unknown.status_code, first_error(unknown)["code"]) == (404, "unknown_member_state")
+    assert first_error(unknown)["attr"] == "states_in_key"
+    unknown = client.post(
+        "/api/v1/scenarios/",
+        {"cycle": 2027, "title": "Bad", "reason": REASON, "deductions_percent": {"ZZ": "10"}},
+        format="json",
+    )
+    assert (unknown.status_code, first_error(unknown)["attr"]) == (404, "deductions_percent")
     assert refused(deductions_percent={"AT": "120"})["attr"].startswith("deductions_percent")
-    assert refused(deductions_percent={"ZZ": "10"})["attr"] == "deductions_percent"
     assert refused(eur_per_relocation="0")["attr"] == "eur_per_relocation"
     assert refused(reason="r" * 2001)["code"] == "max_length"
     assert not Scenario.objects.exists()
