@@ -11,6 +11,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from solidarity.platform.audit import AuditFilters, audit_sources, source_for
 from solidarity.platform.wording import with_article
@@ -45,13 +46,18 @@ class MomentField(forms.CharField):
             raise ValidationError(
                 "Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.", code="invalid_date"
             )
-        if moment is None:
-            moment = datetime.datetime.combine(day, datetime.time.min)
-            if self.end_of_day:
-                moment += datetime.timedelta(days=1)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+        try:
+            if moment is None:
+                moment = datetime.datetime.combine(day, datetime.time.min)
+                if self.end_of_day:
+                    moment += datetime.timedelta(days=1)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            # In UTC: PostgreSQL takes no offset beyond ±15:59, which an ISO moment may carry (+23:37).
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            # 9999-12-31 as the end of a range, or a moment its offset moves out of the calendar.
+            raise ValidationError(_("Give a moment between the years 1 and 9999."), code="invalid_date") from None
 
 
 def _model_choices():

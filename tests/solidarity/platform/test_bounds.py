@@ -155,3 +155,23 @@ def test_an_audit_log_moment_beyond_its_length_is_refused(auditor):
     response = api_as(auditor).get("/api/v1/history/?date_after=2026-01-01T00:00:00.000000+02:00" + "0" * 10)
     assert response.status_code == 400
     assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [("max_length", "date_after")]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["3497-11-15T17:46:01.29724+23:37", "2026-07-01T12:00-23:59", "1000-01-01"],
+)
+def test_an_audit_log_moment_with_any_offset_is_read(auditor, moment):
+    # PostgreSQL takes offsets up to ±15:59 only; the moment is read in UTC, whatever its offset.
+    response = api_as(auditor).get("/api/v1/history/", {"date_before": moment, "format": "csv"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "attr"),
+    [("date_before=9999-12-31", "date_before"), ("date_after=0001-01-01T00:00%2B01:00", "date_after")],
+)
+def test_an_audit_log_moment_beyond_the_calendar_is_refused(auditor, query, attr):
+    response = api_as(auditor).get(f"/api/v1/history/?{query}")
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [("invalid_date", attr)]
