@@ -130,6 +130,8 @@ def load(cycle: SolidarityCycle, *, summary) -> None:
         scope=finding_spec["scope"],
         description=finding_spec["description"],
         evidence_references=finding_spec["evidence_references"],
+        commission_report_reference=finding_spec["commission_report_reference"],
+        commission_report_date=datetime.date.fromisoformat(finding_spec["commission_report_date"]),
         illustrative=True,
     )
     if finding_spec["status"] == "under_assessment":

@@ -287,6 +287,8 @@ FINDING_FIELDS = [
     "description",
     "evidence_references",
     "legal_reference",
+    "commission_report_reference",
+    "commission_report_date",
     "illustrative",
 ]
 
@@ -304,6 +306,7 @@ class FindingForm(ServiceForm, forms.ModelForm):
         help_texts = {
             "legal_reference": "The provision the finding rests on.",
         }
+        widgets = {"commission_report_date": DateInput}
 
 
 class FindingEditForm(VersionedServiceForm, forms.ModelForm):

@@ -309,6 +309,17 @@ class Finding(FSMModelMixin, models.Model):
     description = models.TextField()
     evidence_references = models.TextField(blank=True)
     legal_reference = models.CharField(max_length=200, default="Regulation (EU) 2024/1351, Art. 60(3)")
+    # AMMR Art. 60(3): the shortcomings are those the Commission identifies (understood to be in its annual
+    # report, DOMAIN.md); a finding is confirmed only with that identification recorded.
+    commission_report_reference = models.CharField(
+        _("Commission report"),
+        max_length=200,
+        blank=True,
+        help_text=_("The Commission document identifying the shortcomings, e.g. COM(2025) 795."),
+    )
+    commission_report_date = models.DateField(
+        _("date of the Commission report"), null=True, blank=True, help_text=_("The date the Commission adopted it.")
+    )
     status = FSMField(default=FindingStatus.DRAFT, choices=FindingStatus.choices, protected=True)
     confirmed_on = models.DateField(null=True, blank=True)
     lifted_on = models.DateField(null=True, blank=True)
@@ -325,6 +336,18 @@ class Finding(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"Finding on {self.member_state_id} ({self.cycle.year}): {self.scope}"
+
+    def missing_commission_identification(self) -> list[str]:
+        """The fields still needed before the finding may be confirmed. AMMR Art. 60(3), as DOMAIN.md reads
+        it: "Contributing Member States shall not be obliged to implement their pledges ..." towards a
+        benefitting state where systemic shortcomings were identified, understood to be by the Commission in
+        its annual report; so a finding records that report's reference and date before it takes effect."""
+        missing = []
+        if not self.commission_report_reference.strip():
+            missing.append("commission_report_reference")
+        if self.commission_report_date is None:
+            missing.append("commission_report_date")
+        return missing
 
     @transition(
         field=status,

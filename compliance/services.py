@@ -4,6 +4,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compliance import hooks
 from compliance.models import (
@@ -51,12 +52,32 @@ def require_confirmed_finding(*, activation) -> Finding:
     return finding
 
 
+def require_commission_identification(finding: Finding) -> None:
+    """Refuse to confirm a finding that does not record the Commission's identification. AMMR Art. 60(3), as
+    DOMAIN.md reads it: "Contributing Member States shall not be obliged to implement their pledges ..." where
+    systemic shortcomings of the benefitting state were identified (by the Commission, in its annual report:
+    understood, not verified); the finding names that report and its date (``Finding.missing_commission_
+    identification``). A missing precondition in the stored finding: 409."""
+    missing = finding.missing_commission_identification()
+    if missing:
+        raise TransitionNotAllowed(
+            gettext(
+                "Record the Commission report that identifies the shortcomings (its reference and date) before "
+                "confirming the finding (Art. 60(3))."
+            ),
+            code="commission_report_missing",
+            field=missing[0],
+            extra={"missing": missing},
+        )
+
+
 def finding_transition(*, finding: Finding, transition: str, actor, reason: str) -> Finding:
     """Move a finding; confirming or lifting it tells the officials concerned, once committed."""
     with transaction.atomic():
         locked = lock(Finding, finding.pk)
         today = timezone.localdate()
         if transition == "confirm":
+            require_commission_identification(locked)
             locked.confirmed_on = today
         elif transition == "lift":
             locked.lifted_on = today

@@ -12,6 +12,13 @@ from solidarity.domain.models import MemberState, ReferenceFigure, SolidarityCyc
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
+# The Commission's identification a finding records before it is confirmed (AMMR Art. 60(3)): its first
+# Annual Report, COM(2025) 795 of 11 November 2025 (DOMAIN.md).
+COMMISSION_REPORT = {
+    "commission_report_reference": "COM(2025) 795",
+    "commission_report_date": datetime.date(2025, 11, 11),
+}
+
 
 def state(code: str) -> MemberState:
     return MemberState.objects.get(code=code)

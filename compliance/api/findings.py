@@ -41,6 +41,8 @@ class FindingSerializer(WriteControlFields, RegistryModelSerializer):
             "description",
             "evidence_references",
             "legal_reference",
+            "commission_report_reference",
+            "commission_report_date",
             "status",
             "confirmed_on",
             "lifted_on",
@@ -125,7 +127,9 @@ class FindingTransitionSerializer(TransitionRequestSerializer):
     transition=extend_schema(
         summary="Move a finding to its next stage (compliance officer)",
         description="`draft -assess-> under_assessment -confirm-> confirmed -lift-> lifted`; `dismiss` from "
-        "`draft` or `under_assessment`. Confirming or lifting e-mails the officials of contributing states with "
+        "`draft` or `under_assessment`. Confirming needs `commission_report_reference` and "
+        "`commission_report_date` recorded (409 `commission_report_missing`, Art. 60(3)). Confirming or lifting "
+        "e-mails the officials of contributing states with "
         "open activations towards the state, once committed. 409 when not allowed from the current stage, 403 "
         "for anyone but a compliance officer, 400 on an unknown transition or a missing reason.",
         request=FindingTransitionSerializer,

@@ -77,6 +77,11 @@ class ActivationSerializer(RegistryModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The confirmed finding an Art. 60(3) decline rests on, or null."
     )
+    not_implemented = serializers.BooleanField(
+        source="is_not_implemented",
+        read_only=True,
+        help_text="Refused on a ground other than Art. 60(3): not implemented, the pledge stays due.",
+    )
     reason = ReasonField(required=True)  # creating it changes a binding object
 
     class Meta:
@@ -94,6 +99,7 @@ class ActivationSerializer(RegistryModelSerializer):
             "decline_ground",
             "decline_explanation",
             "finding",
+            "not_implemented",
             "version",
             "created_at",
             "reason",
@@ -111,7 +117,12 @@ class ActivationTransitionSerializer(TransitionRequestSerializer):
         required=False,
         help_text="For `decline`: `systemic_shortcomings` needs a confirmed finding on the beneficiary (Art. 60(3)).",
     )
-    explanation = serializers.CharField(required=False, allow_blank=True, help_text="For `decline`: in words.")
+    explanation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="For `decline`: in words; required with `other`, a refusal recorded as not implemented "
+        "(400 `decline_explanation_required`).",
+    )
 
 
 class FulfilmentSerializer(RegistryModelSerializer):

@@ -8,6 +8,7 @@ The lists' filter forms are the pages' faces of the FilterSets the API uses (``p
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField, ModelChoiceField
 
 from pledges.implementation.models import ActivationStatus, DeclineGround, OffsetStatus
@@ -87,7 +88,13 @@ class ActivationAnswerForm(_ReasonLast, VersionedServiceForm):
         help_text="Only when declining. Art. 60(3) applies only while the Commission's finding of systemic "
         "shortcomings of the benefitting state is confirmed.",
     )
-    explanation = _text("Explanation of a decline", "Kept with the activation and shown to the coordinator.")
+    explanation = _text(
+        _("Explanation of a decline"),
+        _(
+            "Required for a refusal on another ground, which is recorded as not implemented: the pledge stays due. "
+            "Kept with the activation and shown to the coordinator."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         # Its own ids: after a refusal it may share the page with the fulfilment form.

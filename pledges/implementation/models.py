@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from pledges.pledging.models import Pledge
@@ -18,8 +19,10 @@ class ActivationStatus(models.TextChoices):
 
 
 class DeclineGround(models.TextChoices):
-    SYSTEMIC_SHORTCOMINGS = "systemic_shortcomings", "Systemic shortcomings of the benefitting state (Art. 60(3))"
-    OTHER = "other", "Other ground"
+    # AMMR Art. 60(3): contributing states "shall implement" their pledges; they are "not obliged to implement"
+    # towards a beneficiary with identified systemic shortcomings. Any other refusal leaves the pledge due.
+    SYSTEMIC_SHORTCOMINGS = "systemic_shortcomings", _("Systemic shortcomings of the benefitting state (Art. 60(3))")
+    OTHER = "other", _("Refused on another ground: not implemented, the pledge stays due")
 
 
 def _may_answer_activation(instance, user) -> bool:
@@ -38,6 +41,10 @@ class ActivationQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status__in=OPEN_ACTIVATION_STATUSES)
+
+    def not_implemented(self):
+        """Refusals without an Art. 60(3) ground (``Activation.is_not_implemented``, AMMR Art. 60(3))."""
+        return self.filter(status=ActivationStatus.DECLINED, decline_ground=DeclineGround.OTHER)
 
 
 class Activation(FSMModelMixin, models.Model):
@@ -86,6 +93,13 @@ class Activation(FSMModelMixin, models.Model):
                 | (~Q(decline_ground="systemic_shortcomings") & Q(finding__isnull=True)),
                 name="activation_finding_iff_systemic_ground",
             ),
+            # A refusal on a ground other than Art. 60(3) is unlawful non-implementation: it is never silent.
+            models.CheckConstraint(
+                condition=~Q(decline_ground="other") | ~Q(decline_explanation=""),
+                name="activation_refusal_explained",
+                violation_error_code="decline_explanation_required",
+                violation_error_message=_("Explain a refusal on a ground other than Art. 60(3)."),
+            ),
         ]
 
     def __str__(self):
@@ -120,6 +134,15 @@ class Activation(FSMModelMixin, models.Model):
         pass
 
     USER_TRANSITIONS = ("accept", "decline")
+
+    @property
+    def is_not_implemented(self) -> bool:
+        """Whether the contributing state refused without an Art. 60(3) ground. AMMR Art. 60(3): contributing
+        states "shall implement ... in proportion to their overall pledge"; only towards a beneficiary with
+        identified systemic shortcomings are they "not obliged to implement". Such a refusal is shown to the
+        coordinator as not implemented; the pledge stays due and the part goes back to be activated
+        elsewhere (Art. 60(2)). ``ActivationQuerySet.not_implemented`` is the same rule for queries."""
+        return self.status == ActivationStatus.DECLINED and self.decline_ground == DeclineGround.OTHER
 
 
 class Fulfilment(models.Model):

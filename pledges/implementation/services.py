@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_fsm import can_proceed
 
 from compliance.services import require_confirmed_finding
@@ -73,19 +74,39 @@ def activation_transition(
     decline_ground: str = "",
     explanation: str = "",
 ) -> Activation:
-    """The contributing state accepts or declines an activation; a decline frees that part of the pledge."""
+    """The contributing state accepts or declines an activation.
+
+    AMMR Art. 60(3): contributing states "shall implement ... in proportion to their overall pledge"; they are
+    "not obliged to implement" towards a benefitting state whose systemic shortcomings were identified. So a
+    decline on that ground rests on a confirmed finding (``require_confirmed_finding``); any other refusal must
+    be explained and is recorded as not implemented (``Activation.is_not_implemented``): the pledge stays due.
+    Either way the declined part goes back to the coordinator, to activate towards another benefitting state
+    (Art. 60(2)): it leaves ``Pledge.activated``, never the pledge itself.
+    """
     with transaction.atomic():
         pledge = lock(Pledge, activation.pledge_id)
         locked = lock(Activation, activation.pk)
-        if transition == "decline" and actor.has_perm("pledges.answer_activation", locked):
+        # The ground is asked only of a decline that may happen: answering twice is a conflict first.
+        may_decline = transition == "decline" and locked.status == ActivationStatus.PROPOSED
+        if may_decline and actor.has_perm("pledges.answer_activation", locked):
+            explanation = (explanation or "").strip()
             if decline_ground not in DeclineGround.values:
                 raise ValidationFailed(
-                    "Give the ground of the decline.", code="decline_ground_required", field="decline_ground"
+                    gettext("Give the ground of the decline."), code="decline_ground_required", field="decline_ground"
+                )
+            if decline_ground == DeclineGround.OTHER and not explanation:
+                raise ValidationFailed(
+                    gettext(
+                        "Explain the refusal: only systemic shortcomings of the benefitting state release a state "
+                        "from implementing (Art. 60(3)); any other refusal is recorded as not implemented."
+                    ),
+                    code="decline_explanation_required",
+                    field="explanation",
                 )
             if decline_ground == DeclineGround.SYSTEMIC_SHORTCOMINGS:
                 locked.finding = require_confirmed_finding(activation=locked)
             locked.decline_ground = decline_ground
-            locked.decline_explanation = explanation.strip()
+            locked.decline_explanation = explanation
         apply_transition(
             locked,
             name=transition,
@@ -95,6 +116,7 @@ def activation_transition(
             reason=reason,
         )
         if locked.status == ActivationStatus.DECLINED:
+            # Back to the coordinator (Art. 60(2)); the pledge's measure, the state's obligation, is unchanged.
             pledge.activated -= locked.amount
             save_audited(pledge, actor=actor, reason=reason, transition=RELEASE_TRANSITION)
     return locked

@@ -82,6 +82,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "not_whole",  # an amount in persons where the pledge named is a relocation pledge
     "wrong_cycle",  # a reference to an object of another cycle (a topic of another cycle's forum)
     "key_weights_invalid",  # the key's two weights add up to 1 (Annex I)
+    "decline_explanation_required",  # a refusal on the `other` ground needs an explanation (Art. 60(3))
 }
 
 

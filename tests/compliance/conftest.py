@@ -12,7 +12,7 @@ from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding,
 from tests.compliance.api.helpers import JANUARY, Q1, Records, measure, record
 from tests.compliance.page_helpers import benchmark, dublin, plan_for
 from tests.conftest import api_as
-from tests.factories import CycleFactory, state
+from tests.factories import COMMISSION_REPORT, CycleFactory, state
 
 # The pages ----------------------------------------------------------------------------------------------
 
@@ -37,7 +37,9 @@ def form_records(cycle):
         ),
         "plan": plan,
         "benchmark": benchmark(plan, "Transfer rate"),
-        "finding": Finding.objects.create(member_state=state("IT"), cycle=cycle, scope="Transfers", description="-"),
+        "finding": Finding.objects.create(
+            member_state=state("IT"), cycle=cycle, scope="Transfers", description="-", **COMMISSION_REPORT
+        ),
     }
 
 
@@ -98,5 +100,6 @@ def records(compliance_officer):
             cycle=cycle,
             scope="Take-back replies",
             description="Replies to take-back notifications beyond the time limit",
+            **COMMISSION_REPORT,
         ),
     )

@@ -11,7 +11,7 @@ from compliance.models import ActionPlan, Benchmark, DublinPerformance, Finding,
 from compliance.services import finding_transition
 from pledges.implementation import services as pledge_services
 from pledges.pledging.models import Pledge
-from tests.factories import PledgeFactory, state
+from tests.factories import COMMISSION_REPORT, PledgeFactory, state
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 REASON = "Commission assessment of November"
@@ -94,7 +94,9 @@ def five_statuses(plan) -> dict[str, Benchmark]:
 
 
 def confirmed_finding(code: str, cycle, officer, scope="Transfers not carried out") -> Finding:
-    finding = Finding.objects.create(member_state=state(code), cycle=cycle, scope=scope, description="Delays")
+    finding = Finding.objects.create(
+        member_state=state(code), cycle=cycle, scope=scope, description="Delays", **COMMISSION_REPORT
+    )
     finding_transition(finding=finding, transition="assess", actor=officer, reason=REASON)
     return finding_transition(finding=finding, transition="confirm", actor=officer, reason=REASON)
 

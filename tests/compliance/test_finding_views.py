@@ -18,6 +18,8 @@ def test_officer_records_a_finding_and_moves_it_with_reasons(client, compliance_
         "description": "Transfers are not carried out",
         "evidence_references": "Commission letter",
         "legal_reference": "Regulation (EU) 2024/1351, Art. 60(3)",
+        "commission_report_reference": "COM(2025) 795",
+        "commission_report_date": "2025-11-11",
         "reason": "Opened",
     }
     response = client.post("/compliance/findings/new/", data)

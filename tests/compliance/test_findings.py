@@ -6,7 +6,7 @@ from compliance.services import finding_transition
 from pledges.implementation import services as pledge_services
 from pledges.pledging.models import Pledge
 from solidarity.platform.errors import NotPermitted, TransitionNotAllowed
-from tests.factories import CycleFactory, PledgeFactory, UserFactory, state
+from tests.factories import COMMISSION_REPORT, CycleFactory, PledgeFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,9 @@ def cycle(db):
 
 @pytest.fixture
 def finding(cycle):
-    return Finding.objects.create(member_state=state("IT"), cycle=cycle, scope="Transfers", description="Delays")
+    return Finding.objects.create(
+        member_state=state("IT"), cycle=cycle, scope="Transfers", description="Delays", **COMMISSION_REPORT
+    )
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ from solidarity.domain.models import (
 )
 from solidarity.domain.scenarios import scenario_create, scenario_delete
 from solidarity.domain.services import cycle_transition, designation_set
-from tests.factories import CycleFactory, UserFactory, state
+from tests.factories import COMMISSION_REPORT, CycleFactory, UserFactory, state
 
 DATA = Path(__file__).resolve().parents[2] / "solidarity" / "domain" / "data" / "reference_data_2026.csv"
 REASON = "Permission matrix world"
@@ -253,6 +253,7 @@ def build_world() -> World:
         cycle=adopted,
         scope="Transfers",
         description="Systemic shortcomings in transfers",
+        **COMMISSION_REPORT,
     )
     for name in ("assess", "confirm"):
         finding_it = finding_transition(finding=finding_it, transition=name, actor=compliance, reason=REASON)

@@ -53,6 +53,7 @@ def test_coordinator_proposes_an_activation(coordinator_api, coordinator, be_rec
         "decline_ground": "",
         "decline_explanation": "",
         "finding": None,
+        "not_implemented": False,
         "version": 1,
         "created_at": body["created_at"],
     }

@@ -14,7 +14,7 @@ from pledges.implementation.services import (
     activation_propose,
 )
 from pledges.pledging.models import Pledge
-from tests.factories import PledgeFactory, state
+from tests.factories import COMMISSION_REPORT, PledgeFactory, state
 from tests.pledges.implementation.page_support import (
     BASE,
     REASON,
@@ -178,7 +178,9 @@ def test_art_60_3_decline_without_a_confirmed_finding_shows_the_services_message
 
 
 def test_art_60_3_decline_rests_on_the_confirmed_finding(client, be_official, compliance_officer, activation, cycle):
-    finding = Finding.objects.create(member_state=state("IT"), cycle=cycle, scope="Transfers", description="Delays")
+    finding = Finding.objects.create(
+        member_state=state("IT"), cycle=cycle, scope="Transfers", description="Delays", **COMMISSION_REPORT
+    )
     finding_transition(finding=finding, transition="assess", actor=compliance_officer, reason=REASON)
     finding_transition(finding=finding, transition="confirm", actor=compliance_officer, reason=REASON)
     as_user(client, be_official)

@@ -134,7 +134,12 @@ def test_decline_frees_the_pledge_and_keeps_its_ground(recorded_relocation, coor
     with pytest.raises(ValidationFailed):
         activation_transition(activation=activation, transition="decline", actor=be_official, reason=REASON)
     activation = activation_transition(
-        activation=activation, transition="decline", actor=be_official, reason=REASON, decline_ground="other"
+        activation=activation,
+        transition="decline",
+        actor=be_official,
+        reason=REASON,
+        decline_ground="other",
+        explanation="Reception capacity exhausted",
     )
     recorded_relocation.refresh_from_db()
     assert (activation.status, activation.decline_ground, recorded_relocation.activated) == (

@@ -22,7 +22,7 @@ from solidarity.platform.audit import AuditFilters, Cursor, audit_log_page, audi
 from solidarity.platform.audit_as_of import object_as_of
 from solidarity.platform.workflow import save_audited
 from tests.conftest import api_as
-from tests.factories import CycleFactory, UserFactory, state
+from tests.factories import COMMISSION_REPORT, CycleFactory, UserFactory, state
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,9 @@ def page_as(user) -> Client:
 
 
 def _finding(officer, cycle, code="IT"):
-    finding = Finding(member_state=state(code), cycle=cycle, scope="Take-back transfers", description="Delays")
+    finding = Finding(
+        member_state=state(code), cycle=cycle, scope="Take-back transfers", description="Delays", **COMMISSION_REPORT
+    )
     save_audited(finding, actor=officer, reason="Commission assessment received", bump_version=False)
     return finding
 
