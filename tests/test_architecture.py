@@ -144,7 +144,7 @@ ONE_HOME = [
         {"solidarity/domain/selectors.py"},
     ),
     # AMMR Art. 66, Annex I: the fair share and its rounding (relocations rounded per the cycle's rule).
-    ("fair-share rounding", r"def (round_relocations|_round_to_whole)\b", {"solidarity/domain/fairshare.py"}),
+    ("fair-share rounding", r"def (round_relocations|round_share)\b", {"solidarity/domain/fairshare.py"}),
     ("fair share", r"def compute_fair_shares|weight_population\s*\*", {"solidarity/domain/fairshare.py"}),
     # AMMR Art. 66: the states in the key (MemberState.counted_in_key, MemberStateQuerySet.in_key).
     ("states in the key", r"\.bound_by_solidarity\b|bound_by_solidarity=True\)", {"solidarity/domain/models.py"}),

@@ -128,7 +128,7 @@ class FairShareRowSerializer(RegistrySerializer):
     member_state = serializers.CharField(help_text="Eurostat code.")
     name = serializers.CharField()
     in_key = serializers.BooleanField(help_text="Bound by the solidarity part; false for DK and associated states.")
-    share = _decimal(9, 4, "Share in percent, four decimals; the column adds up to 100.")
+    share = _decimal(9, 4, "Share in percent, each rounded half-up to 4 places: the column may miss 100 by 0.0001s.")
     relocations = _count("Fair share in relocations, by the cycle's rounding rule.")
     financial_eur = _decimal(17, 2, "Fair share in euros.")
     deduction_percent = _decimal(9, 4, "Granted deduction, percent of the contribution (Arts 61-62).")

@@ -141,7 +141,7 @@ class KeyColumnsSerializer(RegistrySerializer):
     """A state's line of one key (the scenario's or the official one); nulls outside the key or not visible."""
 
     in_key = serializers.BooleanField()
-    share = _decimal(9, 4, "Share in percent, four decimals; the column adds up to 100.")
+    share = _decimal(9, 4, "Share in percent, each rounded half-up to 4 places: the column may miss 100 by 0.0001s.")
     relocations = _count("Fair share in relocations.")
     financial_eur = _decimal(17, 2, "Fair share in euros.")
     deduction_percent = _decimal(9, 4, "Deduction, percent of the contribution (Arts 61-62).")

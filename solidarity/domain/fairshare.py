@@ -7,11 +7,10 @@ one engine and no constant of the mechanism in code.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 
 SHARE_PLACES = 4  # percent with four decimals, as printed in the Council act (e.g. 21.6890 %)
 _SHARE_UNIT = Decimal(1).scaleb(-SHARE_PLACES)
-_UNITS_IN_WHOLE = 100 * 10**SHARE_PLACES
 CENT = Decimal("0.01")
 
 
@@ -60,7 +59,7 @@ class KeyParameters:
 class FairShare:
     member_state: str
     exact_share: Decimal  # a fraction, unrounded
-    share_percent: Decimal  # rounded to SHARE_PLACES; the rows add up to exactly 100
+    share_percent: Decimal  # rounded half-up to SHARE_PLACES, each on its own (``round_share``)
     relocations: int  # fair share in relocations, by the cycle's rounding rule
     financial_eur: Decimal  # fair share in euros
     deduction_percent: Decimal
@@ -69,6 +68,12 @@ class FairShare:
 
 
 def round_relocations(value: Decimal, rule: str) -> int:
+    """A fair share in persons, by the cycle's rule: up, as the reported 2026 figures are (DE 4 555 and FR 3 361
+    for 21.6890 % and 16.0021 % of 21 000; half-up would give FR 3 360), or half-up.
+
+    Rounded up, the states' fair shares add up to more than the pool (21 014 for 21 000 in 2026): the fair-share
+    table shows that total and says why.
+    """
     if rule == "up":
         return int(value.to_integral_value(rounding=ROUND_CEILING))
     if rule == "half_up":
@@ -113,7 +118,7 @@ def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters
             + (parameters.weight_gdp * f.gdp_eur_million / total_gdp if parameters.weight_gdp else 0)
             for f in figures
         ]
-        percents = _round_to_whole(exact)
+        percents = [round_share(share) for share in exact]
 
     shares = []
     for figure, exact_share, percent in zip(figures, exact, percents, strict=True):
@@ -138,16 +143,12 @@ def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters
     return shares
 
 
-def _round_to_whole(exact: Sequence[Decimal]) -> list[Decimal]:
-    """Percentages rounded to SHARE_PLACES that add up to exactly 100 (largest-remainder method).
+def round_share(exact: Decimal) -> Decimal:
+    """A state's share in percent, rounded half-up to SHARE_PLACES on its own, as the Council act prints it.
 
-    Rounding each share on its own can leave the column at 99.9999 or 100.0001; the largest remainders
-    take the missing units, ties going to the earlier state in protocol order.
+    Annex I gives the key, not a rounding; the act prints each share with four decimals (DE 21.6890 %).
+    No source makes the column add up to exactly 100 (a largest-remainder rounding was dropped for that
+    reason), so the rounded shares may add up to 100 plus or minus a few ten-thousandths: the fair-share
+    table shows their total. The fair shares in persons are then rounded by ``round_relocations``.
     """
-    units = [share * _UNITS_IN_WHOLE for share in exact]
-    floors = [int(u.to_integral_value(rounding=ROUND_FLOOR)) for u in units]
-    missing = _UNITS_IN_WHOLE - sum(floors)
-    by_remainder = sorted(range(len(units)), key=lambda i: (-(units[i] - floors[i]), i))
-    for index in by_remainder[: max(missing, 0)]:
-        floors[index] += 1
-    return [Decimal(units_) * _SHARE_UNIT for units_ in floors]
+    return (exact * HUNDRED).quantize(_SHARE_UNIT, ROUND_HALF_UP)

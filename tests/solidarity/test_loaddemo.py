@@ -94,7 +94,9 @@ def test_26_state_key_computes_and_matches_the_official_shares(demo):
     shares = cycle_fair_shares(cycle)
     assert len(shares) == 26
     assert "DK" not in shares
-    assert sum(share.share_percent for share in shares.values()) == Decimal("100.0000")
+    assert sum(share.share_percent for share in shares.values()) == Decimal(
+        "100.0001"
+    )  # each share rounded half-up on its own
     official = {row.member_state_id: row for row in OfficialShare.objects.filter(cycle=cycle)}
     assert set(official) == {"DE", "FR"}
     assert (official["DE"].share_percent, official["DE"].relocations) == (Decimal("21.6890"), 4555)

@@ -21,14 +21,27 @@ def test_one_state_carries_the_whole_pool():
     assert share.financial_eur == Decimal("20000000.00")
 
 
-def test_equal_states_share_equally_and_the_column_adds_up_to_one_hundred():
+def test_equal_states_share_equally_each_rounded_on_its_own():
     figures = [KeyFigures(code, 10, Decimal(7)) for code in ("BE", "NL", "LU")]
     shares = compute_fair_shares(figures, PARAMS)
-    # 100 / 3 = 33.3333...: the missing unit goes to the first state in protocol order.
-    assert [s.share_percent for s in shares] == [Decimal("33.3334"), Decimal("33.3333"), Decimal("33.3333")]
-    assert sum(s.share_percent for s in shares) == Decimal("100.0000")
-    # 33.3334 % of 1 000 = 333.334, rounded up; 33.3333 % of 1000 = 333.333, rounded up.
+    # 100 / 3 = 33.33333...: each share is rounded half-up on its own, so the column adds up to 99.9999, not
+    # to 100 (no source asks for a largest-remainder rounding).
+    assert [s.share_percent for s in shares] == [Decimal("33.3333")] * 3
+    assert sum(s.share_percent for s in shares) == Decimal("99.9999")
+    # 33.3333 % of 1 000 = 333.333, rounded up: the fair shares add up to 1 002, more than the pool.
     assert [s.relocations for s in shares] == [334, 334, 334]
+
+
+def test_a_share_is_rounded_half_up_to_four_places():
+    # 2/3 = 66.66666...% -> 66.6667 and 1/3 -> 33.3333: the column adds up to 100.
+    figures = [KeyFigures("AT", 2, Decimal(2)), KeyFigures("BE", 1, Decimal(1))]
+    assert [s.share_percent for s in compute_fair_shares(figures, PARAMS)] == [Decimal("66.6667"), Decimal("33.3333")]
+    # 1 in 2 000 000 = 0.00005 %, half a unit, goes up to 0.0001; 99.99995 % goes up to 100.0000: the column adds
+    # up to 100.0001.
+    halves = [KeyFigures("AT", 1_999_999, Decimal(1_999_999)), KeyFigures("BE", 1, Decimal(1))]
+    shares = compute_fair_shares(halves, PARAMS)
+    assert [s.share_percent for s in shares] == [Decimal("100.0000"), Decimal("0.0001")]
+    assert sum(s.share_percent for s in shares) == Decimal("100.0001")
 
 
 def test_hand_computed_two_state_key():
@@ -81,7 +94,7 @@ def test_shipped_2026_figures_reproduce_the_published_shares_of_germany_and_fran
     shares = cycle_fair_shares(cycle_with_figures)
     assert "DK" not in shares and "NO" not in shares
     assert len(shares) == 26
-    assert sum(s.share_percent for s in shares.values()) == Decimal("100.0000")
+    assert sum(s.share_percent for s in shares.values()) == Decimal("100.0001")  # each share rounded half-up on its own
     # Published in the Council act: DE 21.6890 %, FR 16.0021 % (within 0.05 percentage points).
     assert abs(shares["DE"].share_percent - Decimal("21.6890")) < Decimal("0.05")
     assert abs(shares["FR"].share_percent - Decimal("16.0021")) < Decimal("0.05")
