@@ -116,6 +116,8 @@ class SolidarityCycleAdmin(ServiceAdmin):
                     "council_act_reference",
                     "council_act_date",
                     "applies_from",
+                    "regulation_applies_from",
+                    "regulation_applies_from_source",
                     "implementation_deadline",
                 )
             },

@@ -176,6 +176,8 @@ def _load_cycle_2026(facts: dict, *, coordinator: User, summary: DemoSummary) ->
             proposal_date=_date(proposal["date"]),
             forum_dates=[meeting["date"] for meeting in c["high_level_forum_meetings"]],
             implementation_deadline=_date(c["implementation_deadline"]["date"]),
+            regulation_applies_from=_date(c["regulation_applies_from"]["date"]),
+            regulation_applies_from_source=c["regulation_applies_from"]["source"],
             notes=(
                 f"Pool proposal: {proposal['note']}. Council act: {pool['note']}. "
                 "The SAR indicative share of 42 % is reported, not verified."

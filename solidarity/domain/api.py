@@ -79,6 +79,8 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
             "council_act_reference",
             "council_act_date",
             "applies_from",
+            "regulation_applies_from",
+            "regulation_applies_from_source",
             "implementation_deadline",
             "notes",
             "version",

@@ -126,7 +126,17 @@ class SolidarityCycle(FSMModelMixin, models.Model):
     political_agreement_date = models.DateField(null=True, blank=True)
     council_act_reference = models.CharField(max_length=120, blank=True)
     council_act_date = models.DateField(null=True, blank=True)
-    applies_from = models.DateField(null=True, blank=True)
+    # Two dates, not one: the day this cycle's pool applies from (the Council act: 12 June 2026 for the first
+    # cycle) and the day the regulation applies from (AMMR Art. 85), each recorded with where it was read.
+    applies_from = models.DateField(
+        null=True, blank=True, help_text="The first day the cycle's pool applies (the Council implementing act)."
+    )
+    regulation_applies_from = models.DateField(
+        null=True, blank=True, help_text="The day Regulation (EU) 2024/1351 applies from (Art. 85)."
+    )
+    regulation_applies_from_source = models.CharField(
+        max_length=300, blank=True, help_text="Where that date was read, and whether it was verified."
+    )
     implementation_deadline = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
 

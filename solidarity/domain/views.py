@@ -112,6 +112,12 @@ def _key_dates(cycle: SolidarityCycle) -> list[dict]:
         },
         {"label": "The pool applies from", "article": "Art. 57", "dates": [cycle.applies_from]},
         {
+            "label": "The regulation applies from",
+            "article": "Art. 85",
+            "dates": [cycle.regulation_applies_from],
+            "reference": cycle.regulation_applies_from_source,
+        },
+        {
             "label": "Deadline to implement non-financial pledges",
             "article": "Art. 60(3)",
             "dates": [cycle.implementation_deadline],

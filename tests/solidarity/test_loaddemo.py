@@ -69,6 +69,9 @@ def test_2026_cycle_carries_the_facts_of_the_council_act(demo):
     assert cycle.council_act_reference == "Council Implementing Decision (EU) 2025/2642"
     assert cycle.council_act_date == datetime.date(2025, 12, 19)
     assert cycle.applies_from == datetime.date(2026, 6, 12)
+    # The regulation's own date is another (Art. 85), recorded with where it was read.
+    assert cycle.regulation_applies_from == datetime.date(2026, 7, 1)
+    assert "Art. 84" in cycle.regulation_applies_from_source and "not read" in cycle.regulation_applies_from_source
     assert cycle.implementation_deadline == datetime.date(2026, 12, 31)
     assert "2024/1351" in cycle.legal_basis
 

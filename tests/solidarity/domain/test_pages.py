@@ -187,6 +187,8 @@ def test_dashboard_shows_the_cycle_stage_dates_numbers_and_designations(client, 
         council_act_date=datetime.date(2025, 12, 19),
         forum_dates=["2025-11-18", "2025-11-27"],
         applies_from=datetime.date(2026, 6, 12),
+        regulation_applies_from=datetime.date(2026, 7, 1),
+        regulation_applies_from_source="Art. 85, read in the Official Journal",
     )
     designation_set(
         cycle=cycle,
@@ -207,6 +209,12 @@ def test_dashboard_shows_the_cycle_stage_dates_numbers_and_designations(client, 
     assert page.count("step--done") == 3 and page.count("step--todo") == 2
     assert "21,000" in page and "EUR 420,000,000.00" in page and "EUR 20,000.00" in page and "42.00 %" in page
     assert '<time datetime="2025-12-19">19 December 2025</time>' in page
+    # Two dates: the pool's (the Council act) and the regulation's (Art. 85), each in its own row.
+    pool_row = re.search(r'<tr>\s*<th scope="row">The pool applies from</th>.*?</tr>', page, re.DOTALL)
+    regulation_row = re.search(r'<tr>\s*<th scope="row">The regulation applies from</th>.*?</tr>', page, re.DOTALL)
+    assert pool_row and "12 June 2026" in pool_row.group(0)
+    assert regulation_row and "1 July 2026" in regulation_row.group(0)
+    assert "AMMR Art. 85; Art. 85, read in the Official Journal" in regulation_row.group(0)
     assert "Council Implementing Decision (EU) 2025/2642" in page
     assert "18 November 2025" in page and "27 November 2025" in page
     assert "Italy (IT): ground arrivals after search-and-rescue disembarkations" in page
