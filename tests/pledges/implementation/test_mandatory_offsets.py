@@ -248,6 +248,20 @@ def test_the_api_runs_a_constant_number_of_queries(short_cycle, coordinator_clie
         assert len(mandatory(coordinator_client)["states"]) == 3
 
 
+def test_the_eligibility_api_reports_the_cycles_threshold(short_cycle, coordinator_client):
+    SolidarityCycle.objects.filter(pk=short_cycle.pk).update(offset_threshold_percent=Decimal(30))
+    response = coordinator_client.get("/api/v1/offsets/eligibility/?cycle=2027&contributing_state=BE")
+    body = response.json()
+    assert (body["threshold_percent"], body["collective_percent"], body["may_request"]) == ("30.00", "33.33", True)
+
+
+def test_the_request_page_states_the_cycles_threshold(client, short_cycle, coordinator):
+    SolidarityCycle.objects.filter(pk=short_cycle.pk).update(offset_threshold_percent=Decimal("40.5"))
+    as_user(client, coordinator)
+    html = page(client.get(f"{BASE}/offsets/request/?cycle=2027"))
+    assert "(threshold 40.50 %)" in html and "below the threshold" in html
+
+
 def test_the_cycle_api_shows_the_thresholds_read_only(cycle, coordinator_client):
     body = coordinator_client.get("/api/v1/cycles/2027/").json()
     assert (body["offset_threshold_percent"], body["mandatory_offset_threshold_percent"]) == ("50.00", "60.00")
