@@ -160,6 +160,12 @@ ONE_HOME = [
         r"recorded_by_state_id\s*==\s*(self\.)?member_state_id|recorded_by_state_id=F\(",
         {"pledges/negotiation/models.py"},
     ),
+    # AMMR Art. 63(3)-(4): mandatory offsets, against the cycle's threshold of the needs (mandatory_offsets).
+    (
+        "mandatory offsets",
+        r"def mandatory_offsets\(|mandatory_offset_threshold_percent\s*/|\*\s*(threshold|percent)\s*/\s*100",
+        {"pledges/implementation/selectors.py"},
+    ),
     # The one reader of numbers sent by people and tools (solidarity.platform.numbers).
     (
         "reading numbers",

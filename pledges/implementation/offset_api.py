@@ -4,6 +4,7 @@ may be requested in a cycle, without the pledge figures the viewer may not see y
 Writes go through ``pledges.implementation.services``, reads through ``pledges.implementation.selectors``.
 """
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -11,7 +12,13 @@ from rest_framework.response import Response
 
 from pledges.implementation import filters
 from pledges.implementation.models import ResponsibilityOffset
-from pledges.implementation.selectors import OffsetEligibility, offset_eligibility, offsets_visible_to
+from pledges.implementation.selectors import (
+    MandatoryOffsets,
+    OffsetEligibility,
+    mandatory_offsets,
+    offset_eligibility,
+    offsets_visible_to,
+)
 from pledges.implementation.services import offset_answer, offset_request
 from pledges.pledging.api import (
     CREATE_ERRORS,
@@ -108,7 +115,7 @@ def _percent(help_text: str):
 class OffsetEligibilitySerializer(RegistrySerializer):
     cycle = serializers.IntegerField(help_text=CYCLE_HELP)
     contributing_state = serializers.CharField(allow_null=True, help_text="As asked, or null.")
-    threshold_percent = _percent("The threshold of Art. 63(1) and (2): 50 %.")
+    threshold_percent = _percent("The cycle's threshold of Art. 63(1) and (2); 50 % in the regulation.")
     proposal_relocations = serializers.IntegerField(
         allow_null=True, help_text="Relocations of the Commission's proposal."
     )
@@ -127,7 +134,7 @@ class OffsetEligibilitySerializer(RegistrySerializer):
     explanation = serializers.CharField()
 
 
-HIDDEN_BEFORE_ADOPTION = (
+HIDDEN_BEFORE_ADOPTION = gettext_lazy(
     "Before the Council act (AMMR Art. 57) a state's pledges are seen only by that state, the coordinator and "
     "auditors: the figures you may not see are left out."
 )
@@ -148,7 +155,7 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
     return {
         "cycle": cycle.year,
         "contributing_state": contributing_state.pk if asked_state else None,
-        "threshold_percent": OffsetEligibility.THRESHOLD,
+        "threshold_percent": eligibility.threshold_percent,
         "proposal_relocations": eligibility.proposal_relocations,
         "pledged_relocations": eligibility.pledged_relocations if sees_all else None,
         "collective_percent": eligibility.collective_percent if sees_all else None,
@@ -156,7 +163,117 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
         "contributing_state_percent": eligibility.contributing_state_percent if sees_state else None,
         "contributing_state_threshold_met": state_met if sees_state and asked_state else None,
         "may_request": may_request,
-        "explanation": eligibility.explanation if sees_all and sees_state else HIDDEN_BEFORE_ADOPTION,
+        "explanation": eligibility.explanation if sees_all and sees_state else str(HIDDEN_BEFORE_ADOPTION),
+    }
+
+
+class MandatoryOffsetStateSerializer(RegistrySerializer):
+    member_state = serializers.CharField(help_text="Eurostat code of the contributing state.")
+    name = serializers.CharField(help_text="The state's name.")
+    share = serializers.DecimalField(
+        max_digits=9, decimal_places=4, help_text="Its share in the key, in percent (Art. 66)."
+    )
+    fair_share_relocations = serializers.IntegerField(help_text="Its fair share in relocations, after deductions.")
+    pledged_relocations = serializers.IntegerField(help_text="Its counted relocation pledges.")
+    key_part = serializers.IntegerField(
+        help_text="Its key share of `applications` among the contributing states, rounded by the cycle's rule."
+    )
+    room = serializers.IntegerField(help_text="What its relocation pledges leave of its fair share.")
+    applications = serializers.IntegerField(
+        help_text="Applications it takes responsibility for: the lower of `key_part` and `room`."
+    )
+
+
+class MandatoryOffsetsSerializer(RegistrySerializer):
+    cycle = serializers.IntegerField(help_text=CYCLE_HELP)
+    threshold_percent = _percent("The cycle's threshold of Art. 63(3); 60 % (Regulation (EU) 2024/1359, recital 30).")
+    needs = serializers.IntegerField(
+        allow_null=True, help_text="Relocations of the Commission's proposal (Art. 12), the needs; null if none."
+    )
+    reference_relocations = serializers.IntegerField(help_text="Relocations of the pool (the Council act's).")
+    threshold_relocations = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        allow_null=True,
+        help_text="`threshold_percent` of `needs`: the pledges below which offsets are mandatory.",
+    )
+    pledged_relocations = serializers.IntegerField(
+        allow_null=True, help_text="Counted relocation pledges of every state; null where you may not see them."
+    )
+    triggered = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether Art. 63(3) applies; null without a proposal or where it rests on pledges you may not see.",
+    )
+    shortfall_needs = serializers.IntegerField(
+        allow_null=True,
+        help_text="Point (a) as read (not verified): relocations missing to the threshold of the needs.",
+    )
+    shortfall_reference = serializers.IntegerField(
+        allow_null=True,
+        help_text="Point (b) as read (not verified): relocations missing to the threshold of the pool's number.",
+    )
+    applications = serializers.IntegerField(
+        allow_null=True, help_text="The higher of the two: applications contributing states take, in all."
+    )
+    assigned = serializers.IntegerField(
+        allow_null=True, help_text="The sum of the states' numbers; lower where a state's room caps its part."
+    )
+    states = MandatoryOffsetStateSerializer(
+        many=True, help_text="Each contributing state's number, in protocol order; empty when they do not apply."
+    )
+    explanation = serializers.CharField(help_text="Whether mandatory offsets apply, and why, in words.")
+
+
+def _hidden_mandatory_offsets(cycle) -> dict:
+    """What a viewer who may not read every state's pledges (Art. 57) reads of the mandatory offsets."""
+    hidden = dict.fromkeys(MANDATORY_RESTING_ON_PLEDGES)
+    return {
+        **hidden,
+        "cycle": cycle.year,
+        "threshold_percent": cycle.mandatory_offset_threshold_percent,
+        "needs": cycle.proposal_relocations or None,
+        "reference_relocations": cycle.reference_relocations,
+        "states": [],
+        "explanation": str(HIDDEN_BEFORE_ADOPTION),
+    }
+
+
+MANDATORY_RESTING_ON_PLEDGES = (
+    "threshold_relocations",
+    "pledged_relocations",
+    "triggered",
+    "shortfall_needs",
+    "shortfall_reference",
+    "applications",
+    "assigned",
+)
+
+
+def mandatory_offsets_payload(offsets: MandatoryOffsets | None, *, cycle, viewer) -> dict:
+    """The mandatory offsets of ``cycle``, or, before the Council act for a viewer who may not read every
+    state's pledges (Art. 57), only the figures that do not rest on them (``offsets`` is then not needed)."""
+    if offsets is None or not sees_every_state_pledges(viewer, cycle):
+        return _hidden_mandatory_offsets(cycle)
+    return {
+        "cycle": cycle.year,
+        "threshold_percent": offsets.threshold_percent,
+        "needs": offsets.needs,
+        "reference_relocations": offsets.reference_relocations,
+        **{name: getattr(offsets, name) for name in MANDATORY_RESTING_ON_PLEDGES},
+        "states": [
+            {
+                "member_state": row.member_state.code,
+                "name": row.member_state.name,
+                "share": row.share_percent,
+                "fair_share_relocations": row.fair_share_relocations,
+                "pledged_relocations": row.pledged_relocations,
+                "key_part": row.key_part,
+                "room": row.room,
+                "applications": row.applications,
+            }
+            for row in offsets.states
+        ],
+        "explanation": offsets.explanation,
     }
 
 
@@ -177,8 +294,9 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
     create=extend_schema(
         summary="Request offsets (officials of the benefitting state, or the coordinator)",
         description=(
-            "Open once relocation pledges reach 50 % of the proposal's relocations (Art. 63(1)), or towards a "
-            "state that pledged 50 % of its fair share as relocations (Art. 63(2)); else 409 `offsets_not_open`. "
+            "Open once relocation pledges reach the cycle's threshold (50 % in the regulation) of the proposal's "
+            "relocations (Art. 63(1)), or towards a state that pledged that share of its fair share as relocations "
+            "(Art. 63(2)); else 409 `offsets_not_open`. "
             "The answer is due 30 days after `requested_on` (Art. 69)."
         ),
         responses={201: OffsetSerializer, **error_responses(*CREATE_ERRORS)},
@@ -214,8 +332,9 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
     eligibility=extend_schema(
         summary="Whether offsets may be requested in a cycle (Art. 63(1)-(2))",
         description=(
-            "Relocation pledges against 50 % of the proposal's relocations, and, with `contributing_state`, that "
-            "state's relocation pledges against 50 % of its fair share. Before the Council act the figures you "
+            "Relocation pledges against the cycle's threshold (`threshold_percent`, 50 % in the regulation) of the "
+            "proposal's relocations, and, with `contributing_state`, that state's relocation pledges against the "
+            "same share of its fair share. Before the Council act the figures you "
             "may not see are null, and so is `may_request` where it rests on them."
         ),
         parameters=[
@@ -225,6 +344,22 @@ def eligibility_payload(eligibility: OffsetEligibility, *, cycle, contributing_s
             ),
         ],
         responses={200: OffsetEligibilitySerializer, **error_responses(400, 403)},
+    ),
+    mandatory=extend_schema(
+        summary="Whether offsets are mandatory in a cycle, and for how many applications per state (Art. 63(3))",
+        description=(
+            "Counted relocation pledges against the cycle's threshold (60 %) of the Commission proposal's "
+            "relocations: below it, contributing states take responsibility for applications up to the higher "
+            "of two numbers, shared by the key and capped by what each state's relocation pledges leave of its "
+            "fair share. Points (a) and (b) of Art. 63(3) and Art. 63(4) were not read in the Official Journal: "
+            "the figures follow the reading stated in `shortfall_needs` and `shortfall_reference`. Before the "
+            "Council act the figures resting on pledges you may not see are null and `states` is empty. "
+            "`cycle` missing or malformed: 400; a year with no cycle: 404 `does_not_exist`, as for `eligibility`."
+        ),
+        parameters=[
+            OpenApiParameter("cycle", YEAR_SCHEMA, OpenApiParameter.QUERY, required=True, description=CYCLE_HELP),
+        ],
+        responses={200: MandatoryOffsetsSerializer, **error_responses(400, 403, 404)},
     ),
 )
 class OffsetViewSet(
@@ -274,3 +409,12 @@ class OffsetViewSet(
             viewer=request.user,
         )
         return Response(OffsetEligibilitySerializer(payload).data)
+
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def mandatory(self, request, *args, **kwargs):
+        query = OffsetEligibilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cycle = query.validated_data["cycle"]
+        offsets = mandatory_offsets(cycle) if sees_every_state_pledges(request.user, cycle) else None
+        payload = mandatory_offsets_payload(offsets, cycle=cycle, viewer=request.user)
+        return Response(MandatoryOffsetsSerializer(payload).data)

@@ -1,5 +1,6 @@
-"""Pages of responsibility offsets (AMMR Arts 63, 69): the list, the request of a benefitting state (or the
-coordinator) with the eligibility it rests on, and an offset with the requested state's answer form."""
+"""Pages of responsibility offsets (AMMR Arts 63, 69): the list, with whether offsets are mandatory in the cycle
+(Art. 63(3), ``selectors.mandatory_offsets``), the request of a benefitting state (or the coordinator) with the
+eligibility it rests on, and an offset with the requested state's answer form."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from pledges.implementation import exports, pool
 from pledges.implementation.filters import OffsetFilter
 from pledges.implementation.forms import OffsetAnswerForm, OffsetFilterForm, OffsetRequestForm
 from pledges.implementation.models import ResponsibilityOffset
-from pledges.implementation.selectors import is_overdue, offset_eligibility, offsets_visible_to
+from pledges.implementation.selectors import is_overdue, mandatory_offsets, offset_eligibility, offsets_visible_to
 from pledges.implementation.services import offset_answer, offset_request
 from pledges.implementation.view_support import (
     BadFormat,
@@ -31,6 +32,8 @@ from pledges.implementation.view_support import (
     stale_notice,
     status_code,
 )
+from pledges.pledging.models import sees_every_state_pledges
+from solidarity.domain.models import SolidarityCycle
 
 
 def _may_request_offset(user) -> bool:
@@ -41,6 +44,17 @@ def _may_request_offset(user) -> bool:
 def _fixed_benefitting_state(user):
     """An official requests for its own state; the coordinator chooses (None)."""
     return None if user.has_perm("pledges.request_offset", ResponsibilityOffset()) else user.member_state
+
+
+def _mandatory_context(request, filters) -> dict:
+    """The section on mandatory offsets (AMMR Art. 63(3)) of the cycle filtered on, else the current one; its
+    figures only for a viewer who may read every state's pledges (Art. 57)."""
+    year = filters.form.cleaned_data.get("cycle") if filters.form.is_valid() else None
+    cycle = SolidarityCycle.objects.filter(year=year).first() if year else SolidarityCycle.objects.current()
+    if cycle is None:
+        return {"mandatory_cycle": None, "mandatory": None}
+    shown = sees_every_state_pledges(request.user, cycle)
+    return {"mandatory_cycle": cycle, "mandatory": mandatory_offsets(cycle) if shown else None}
 
 
 @login_required
@@ -61,6 +75,7 @@ def offset_list(request):
         offset.overdue = is_overdue(offset, today)
     context = list_context(request, filters, page_obj)
     context["may_request"] = _may_request_offset(request.user)
+    context.update(_mandatory_context(request, filters))
     return render(request, "pledges/implementation/offsets.html", context)
 
 

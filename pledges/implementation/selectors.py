@@ -3,11 +3,12 @@ deductions' deadlines, offsets and their eligibility, and the findings that bear
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compliance.models import Finding, FindingStatus
 from pledges.implementation.models import Activation, ActivationStatus, Fulfilment, OffsetStatus, ResponsibilityOffset
@@ -19,8 +20,9 @@ from pledges.pledging.models import (
     PledgeStatus,
     implementation_parties_filter,
 )
+from pledges.pledging.selectors import granted_deductions_percent
 from solidarity.accounts.rules import is_auditor, is_coordinator
-from solidarity.domain.fairshare import FairShareError
+from solidarity.domain.fairshare import FairShareError, round_relocations
 from solidarity.domain.models import CycleStatus, Designation, DesignationKind, MemberState, SolidarityCycle
 from solidarity.domain.selectors import cycle_fair_shares
 
@@ -118,7 +120,14 @@ def offsets_visible_to(user, queryset=None):
 
 @dataclass(frozen=True)
 class OffsetEligibility:
-    """Whether responsibility offsets may be requested (AMMR Art. 63(1)-(2))."""
+    """Whether responsibility offsets may be requested (AMMR Art. 63(1)-(2)), against the cycle's threshold.
+
+    Art. 63(1), read (fantasticsearch.net/law/eu/en): a benefitting state may request offsets where the Council
+    act's relocation pledges are "equal to or above 50 % of the number indicated in the Commission proposal
+    referred to in Article 12"; Art. 63(2): a contributing state may offer them where that threshold is reached
+    or where it "has pledged 50 % or more of its mandatory fair share ... as relocations". The 50 % is the
+    cycle's ``offset_threshold_percent`` (data, DOMAIN.md: rules that could change are stored per cycle).
+    """
 
     pledged_relocations: int
     proposal_relocations: int | None
@@ -126,7 +135,10 @@ class OffsetEligibility:
     collective_threshold_met: bool
     contributing_state_percent: Decimal | None
     contributing_state_threshold_met: bool
+    threshold_percent: Decimal = Decimal(50)
 
+    # The regulation's figure, the default of ``SolidarityCycle.offset_threshold_percent``; the rule itself
+    # reads the cycle's threshold (``threshold_percent``).
     THRESHOLD = Decimal(50)
 
     @property
@@ -135,27 +147,31 @@ class OffsetEligibility:
 
     @property
     def explanation(self) -> str:
+        threshold = f"{self.threshold_percent.normalize():f}"
         if self.collective_threshold_met:
-            return (
-                f"Relocation pledges reach {self.collective_percent} % of the proposal's "
-                f"{self.proposal_relocations:,}: offsets may be requested (Art. 63(1))."
-            )
+            return gettext(
+                "Relocation pledges reach %(percent)s %% of the proposal's %(relocations)s: offsets may be "
+                "requested (Art. 63(1))."
+            ) % {"percent": self.collective_percent, "relocations": f"{self.proposal_relocations:,}"}
         if self.contributing_state_threshold_met:
-            return (
-                f"The contributing state pledged {self.contributing_state_percent} % of its fair share as relocations: "
-                "it may take offsets (Art. 63(2))."
-            )
+            return gettext(
+                "The contributing state pledged %(percent)s %% of its fair share as relocations: it may take "
+                "offsets (Art. 63(2))."
+            ) % {"percent": self.contributing_state_percent}
         collective = (
-            "unknown (no proposal recorded)" if self.collective_percent is None else f"{self.collective_percent} %"
+            gettext("unknown (no proposal recorded)")
+            if self.collective_percent is None
+            else f"{self.collective_percent} %"
         )
-        return (
-            f"Offsets are not open: relocation pledges reach {collective} of the proposal's relocations, "
-            "below the 50 % of Art. 63(1), and the contributing state has not pledged 50 % of its fair share "
-            "as relocations (Art. 63(2))."
-        )
+        return gettext(
+            "Offsets are not open: relocation pledges reach %(collective)s of the proposal's relocations, below "
+            "the %(threshold)s %% of Art. 63(1), and the contributing state has not pledged %(threshold)s %% of "
+            "its fair share as relocations (Art. 63(2))."
+        ) % {"collective": collective, "threshold": threshold}
 
 
 def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberState | None = None) -> OffsetEligibility:
+    """The test of Art. 63(1)-(2) (``OffsetEligibility``), at ``cycle.offset_threshold_percent``."""
     totals = Pledge.objects.for_cycle(cycle).counted().filter(kind=PledgeKind.RELOCATION)
     pledged = totals.aggregate(total=Sum("quantity"))["total"] or 0
     proposal = cycle.proposal_relocations or None
@@ -169,7 +185,7 @@ def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberStat
             fair = None
         if fair and fair.relocations:
             state_percent = (Decimal(state_pledged) * 100 / fair.relocations).quantize(CENT, ROUND_HALF_UP)
-    threshold = OffsetEligibility.THRESHOLD
+    threshold = cycle.offset_threshold_percent
     return OffsetEligibility(
         pledged_relocations=pledged,
         proposal_relocations=proposal,
@@ -177,6 +193,7 @@ def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberStat
         collective_threshold_met=collective is not None and collective >= threshold,
         contributing_state_percent=state_percent,
         contributing_state_threshold_met=state_percent is not None and state_percent >= threshold,
+        threshold_percent=threshold,
     )
 
 
@@ -229,3 +246,182 @@ def findings_with_effect(*, viewer, state: MemberState) -> list[dict]:
             }
         )
     return result
+
+
+# --- Mandatory responsibility offsets (AMMR Art. 63(3)-(4)) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MandatoryOffsetShare:
+    """One contributing state's part of the mandatory offsets: how many applications it takes responsibility
+    for (``applications``), its part of the collective number by the key (``key_part``), capped by what its
+    relocation pledges leave of its fair share (``room``)."""
+
+    member_state: MemberState
+    share_percent: Decimal
+    fair_share_relocations: int  # after granted deductions (Arts 61-62)
+    pledged_relocations: int
+    key_part: int
+    room: int
+    applications: int
+
+
+@dataclass(frozen=True)
+class MandatoryOffsets:
+    """Whether Art. 63(3) applies to ``cycle``, the figures it compared, and each contributing state's number.
+
+    ``triggered`` is None where it cannot be told: no proposal recorded (the needs), or a key that does not
+    compute (``key_error``).
+    """
+
+    cycle: SolidarityCycle
+    threshold_percent: Decimal
+    needs: int | None  # the relocations of the Commission proposal (Art. 12)
+    reference_relocations: int  # of the Council act (Art. 57), the proposal's before adoption
+    pledged_relocations: int
+    threshold_relocations: Decimal | None  # threshold_percent of the needs
+    triggered: bool | None
+    shortfall_needs: int  # point (a) as read here: relocations missing to the threshold of the needs
+    shortfall_reference: int  # point (b) as read here: the same against the Council act's reference number
+    applications: int  # the higher of the two (Art. 63(3): "el mayor de los dos números")
+    states: tuple[MandatoryOffsetShare, ...] = ()
+    key_error: str = ""
+
+    @property
+    def assigned(self) -> int:
+        """The applications the states take in all; below ``applications`` where a state's room caps its part."""
+        return sum(share.applications for share in self.states)
+
+    @property
+    def explanation(self) -> str:
+        threshold = f"{self.threshold_percent.normalize():f}"
+        if self.needs is None:
+            return gettext(
+                "Unknown: no Commission proposal is recorded, so the relocation needs that Art. 63(3) measures "
+                "the pledges against are missing."
+            )
+        if not self.triggered:
+            return gettext(
+                "Mandatory offsets do not apply: relocation pledges (%(pledged)s) are not below %(threshold)s %% "
+                "of the proposal's %(needs)s relocations (%(limit)s) (Art. 63(3))."
+            ) % {
+                "pledged": f"{self.pledged_relocations:,}",
+                "threshold": threshold,
+                "needs": f"{self.needs:,}",
+                "limit": f"{self.threshold_relocations:,}",
+            }
+        if self.key_error:
+            return gettext(
+                "Mandatory offsets apply for %(applications)s applications, but the states' numbers cannot be "
+                "computed: %(error)s"
+            ) % {"applications": f"{self.applications:,}", "error": self.key_error}
+        return gettext(
+            "Mandatory offsets apply: relocation pledges (%(pledged)s) fall below %(threshold)s %% of the "
+            "proposal's %(needs)s relocations (%(limit)s); contributing states take responsibility for up to "
+            "%(applications)s applications (Art. 63(3))."
+        ) % {
+            "pledged": f"{self.pledged_relocations:,}",
+            "threshold": threshold,
+            "needs": f"{self.needs:,}",
+            "limit": f"{self.threshold_relocations:,}",
+            "applications": f"{self.applications:,}",
+        }
+
+
+def _gap(percent: Decimal, of: int, pledged: int) -> int:
+    """Relocations missing for ``pledged`` to reach ``percent`` of ``of``; a part of a person counts as one."""
+    needed = (Decimal(of) * percent / 100).to_integral_value(rounding=ROUND_CEILING)
+    return max(int(needed) - pledged, 0)
+
+
+def mandatory_offsets(cycle: SolidarityCycle) -> MandatoryOffsets:
+    """The one home of the mandatory responsibility offsets (AMMR Art. 63(3)-(4)). Five queries.
+
+    What was read: Art. 63(3), opening, ES (vademecumlegal.es): where, after the High-Level Forum (Art. 13(4)),
+    relocation pledges fall below a threshold, contributing states take responsibility for applications for
+    which the benefitting state is responsible "hasta el mayor de los dos números a que se refieren las
+    letras a) y b)" (up to the higher of the two numbers of points (a) and (b)). The threshold, 60 % of the
+    relocation needs, is read in Crisis Regulation (EU) 2024/1359, recital 30 ("relocation or responsibility
+    offsets are to cover 60 % of the relocation needs"); it is the cycle's ``mandatory_offset_threshold_percent``.
+
+    NOT VERIFIED (points (a) and (b) of Art. 63(3) and Art. 63(4) were not readable in any source reached):
+    this reads
+    - the trigger as counted relocation pledges (submitted in the exercise or recorded by the Council act)
+      strictly below the threshold of the needs, the relocations of the Commission proposal (Art. 12), the
+      number Art. 63(1) measures against; at exactly the threshold it does not apply;
+    - point (a) as the relocations missing to reach the threshold of the needs, and point (b) as those missing
+      to reach the threshold of the Council act's reference number (Art. 57(1) lets the Council amend the
+      proposal); the collective number is the higher of the two;
+    - Art. 63(4) as each contributing state's part being its key share of that number among the contributing
+      states (those in the key not designated under migratory pressure: beneficiaries are not obliged to
+      contribute, Art. 60(3)), rounded by the cycle's rule, and at most what its relocation pledges leave of
+      its fair share after granted deductions (DOMAIN.md: "up to the fair share"). What a capped state does
+      not take is not passed on to the others.
+    """
+    threshold = cycle.mandatory_offset_threshold_percent
+    pledges = Pledge.objects.for_cycle(cycle).counted().filter(kind=PledgeKind.RELOCATION)
+    by_state = dict(
+        pledges.values("member_state_id").annotate(total=Sum("quantity")).values_list("member_state_id", "total")
+    )
+    pledged = sum(by_state.values())
+    needs = cycle.proposal_relocations or None
+    reference = cycle.reference_relocations
+    common = {"cycle": cycle, "threshold_percent": threshold, "needs": needs, "reference_relocations": reference}
+    if needs is None:
+        return MandatoryOffsets(
+            **common,
+            pledged_relocations=pledged,
+            threshold_relocations=None,
+            triggered=None,
+            shortfall_needs=0,
+            shortfall_reference=0,
+            applications=0,
+        )
+    limit = Decimal(needs) * threshold / 100
+    if limit == limit.to_integral_value():  # 720.0000 persons are 720
+        limit = limit.quantize(Decimal(1))
+    triggered = Decimal(pledged) < limit
+    shortfall_needs = _gap(threshold, needs, pledged) if triggered else 0
+    shortfall_reference = _gap(threshold, reference, pledged) if triggered else 0
+    result = MandatoryOffsets(
+        **common,
+        pledged_relocations=pledged,
+        threshold_relocations=limit,
+        triggered=triggered,
+        shortfall_needs=shortfall_needs,
+        shortfall_reference=shortfall_reference,
+        applications=max(shortfall_needs, shortfall_reference),
+    )
+    if not triggered:
+        return result
+    states = list(MemberState.objects.all())
+    try:
+        shares = cycle_fair_shares(cycle, deductions_percent=granted_deductions_percent(cycle), states=states)
+        beneficiaries = set(
+            Designation.objects.filter(cycle=cycle, kind=DesignationKind.UNDER_PRESSURE).values_list(
+                "member_state_id", flat=True
+            )
+        )
+        contributing = [(state, shares[state.code]) for state in states if state.code in shares]
+        contributing = [(state, share) for state, share in contributing if state.code not in beneficiaries]
+        total_share = sum((share.share_percent for _, share in contributing), Decimal(0))
+        rows = []
+        for state, share in contributing:
+            part = Decimal(result.applications) * share.share_percent / total_share if total_share else Decimal(0)
+            key_part = round_relocations(part, cycle.relocation_rounding)
+            state_pledged = by_state.get(state.code, 0)
+            room = max(share.obligation_relocations - state_pledged, 0)
+            rows.append(
+                MandatoryOffsetShare(
+                    member_state=state,
+                    share_percent=share.share_percent,
+                    fair_share_relocations=share.obligation_relocations,
+                    pledged_relocations=state_pledged,
+                    key_part=key_part,
+                    room=room,
+                    applications=min(key_part, room),
+                )
+            )
+    except FairShareError as error:
+        return replace(result, key_error=str(error))
+    return replace(result, states=tuple(rows))

@@ -180,7 +180,13 @@ def offset_request(
     reason: str,
     requested_on: datetime.date | None = None,
 ) -> ResponsibilityOffset:
-    """A benefitting state asks a contributing state to take responsibility for applications (Arts 63, 69)."""
+    """A benefitting state asks a contributing state to take responsibility for applications (Arts 63, 69).
+
+    Open where ``offset_eligibility`` allows it: Art. 63(1)-(2) at the cycle's ``offset_threshold_percent``
+    (the regulation's "equal to or above 50 %", DOMAIN.md). The requested state "shall reply to the request
+    within 30 days of receipt" and may accept a lower number (Art. 69(1)-(3)). Mandatory offsets (Art. 63(3))
+    are read by ``selectors.mandatory_offsets``; requesting them still goes through this service.
+    """
     reason = creation_reason(reason)
     offset = ResponsibilityOffset(
         cycle=cycle, benefitting_state=benefitting_state, contributing_state=contributing_state

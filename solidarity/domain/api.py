@@ -68,6 +68,8 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
             "weight_gdp",
             "relocation_rounding",
             "sar_share_percent",
+            "offset_threshold_percent",
+            "mandatory_offset_threshold_percent",
             "legal_basis",
             "report_reference",
             "report_date",
@@ -86,7 +88,8 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
             "version",
             "reason",
         ]
-        read_only_fields = ["status"]
+        # The Art. 63 thresholds are read, not written, over the API: the regulation sets them.
+        read_only_fields = ["status", "offset_threshold_percent", "mandatory_offset_threshold_percent"]
 
     def validate_forum_dates(self, value):
         # Stored in a JSONField: ISO strings, which is also how they are read back.

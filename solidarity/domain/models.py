@@ -145,6 +145,35 @@ class SolidarityCycle(FSMModelMixin, models.Model):
     history = audited()
     objects = SolidarityCycleQuerySet.as_manager()
 
+    # Art. 63 thresholds
+    # Art. 63(1)-(2), read (fantasticsearch.net/law/eu/en): offsets may be requested where relocation pledges
+    # are "equal to or above 50 % of the number indicated in the Commission proposal", or offered by a state
+    # that "has pledged 50 % or more of its mandatory fair share" as relocations.
+    offset_threshold_percent = models.DecimalField(  # noqa: DJ012 (cycle data blocks sit before Meta)
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text=_(
+            "Art. 63(1)-(2): relocation pledges, of all states against the proposal's relocations or of one "
+            "state against its fair share, from which offsets may be requested (50 % in the regulation)."
+        ),
+    )
+    # Art. 63(3): offsets become mandatory where relocation pledges after the High-Level Forum fall below a
+    # share of the needs. The 60 % is read in Crisis Regulation (EU) 2024/1359, recital 30, not in Art. 63.
+    mandatory_offset_threshold_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text=_(
+            "Art. 63(3): below this share of the proposal's relocations (the needs), pledged after the High-Level "
+            "Forum, contributing states must take responsibility for applications. 60 % from Regulation (EU) "
+            "2024/1359, recital 30 (relocation or offsets are to cover 60 % of the relocation needs); the "
+            "figure in Art. 63(3) itself was not read."
+        ),
+    )
+
     class Meta:
         ordering = ["-year"]
         permissions = [("manage_cycle", "Can manage a solidarity cycle and move it through its stages")]
@@ -156,6 +185,18 @@ class SolidarityCycle(FSMModelMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(weight_population__lte=1, weight_gdp__lte=1), name="cycle_weights_at_most_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_threshold_percent__gt=0, offset_threshold_percent__lte=100),
+                name="cycle_offset_threshold_in_range",
+                violation_error_code="out_of_range",
+                violation_error_message=_("The threshold of Art. 63(1)-(2) lies above 0 and at most 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mandatory_offset_threshold_percent__gt=0, mandatory_offset_threshold_percent__lte=100),
+                name="cycle_mandatory_offset_threshold_in_range",
+                violation_error_code="out_of_range",
+                violation_error_message=_("The threshold of Art. 63(3) lies above 0 and at most 100 %."),
             ),
         ]
 
