@@ -98,7 +98,8 @@ class SolidarityCycle(FSMModelMixin, models.Model):
     # Reference numbers of the pool: those of the Council act once adopted (Art. 57), the proposal's before.
     reference_relocations = models.PositiveIntegerField()
     reference_financial_eur = models.DecimalField(max_digits=15, decimal_places=2)
-    # The Commission's proposal (Art. 12), kept apart: offsets open at 50 % of its relocations (Art. 63(1)).
+    # The Commission's proposal (Art. 12), kept apart: offsets open at the cycle's threshold of its relocations
+    # (``offset_threshold_percent``, Art. 63(1)).
     proposal_relocations = models.PositiveIntegerField(null=True, blank=True)
     proposal_financial_eur = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
     eur_per_relocation = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("20000.00"))

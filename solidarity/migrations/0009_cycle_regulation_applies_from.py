@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('solidarity', '0007_constraint_codes'),
+        ('solidarity', '0008_cycle_offset_thresholds'),
     ]
 
     operations = [
