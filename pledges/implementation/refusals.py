@@ -5,12 +5,12 @@ is lives in ``Activation.is_not_implemented`` / ``ActivationQuerySet.not_impleme
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
 from pledges.implementation.models import Activation
-from pledges.implementation.pool import ZERO, _whole, relocation_equivalent
+from pledges.implementation.pool import ZERO, relocation_equivalent
 from pledges.pledging.models import Pledge, PledgeKind, implementation_parties_filter
 from solidarity.domain.models import SolidarityCycle
 
@@ -68,7 +68,7 @@ def not_implemented_by_state(cycle: SolidarityCycle, *, viewer) -> list[StateNot
             code=code,
             name=line["name"],
             refusals=line["refusals"],
-            relocations=_whole(line["persons"]),
+            relocations=int(line["persons"].to_integral_value(rounding=ROUND_HALF_UP)),
             euros=line["euros"],
             equivalent=line["eq"],
         )
