@@ -14,9 +14,15 @@ from django.utils import timezone
 
 from pledges.implementation.models import Activation, ActivationStatus
 from pledges.implementation.selectors import OffsetEligibility
-from pledges.pledging.models import CENT, Pledge, PledgeKind, sees_every_state_pledges, sees_implementation
+from pledges.pledging.models import (
+    CENT,
+    Pledge,
+    PledgeKind,
+    sees_every_state_pledges,
+    sees_implementation,
+)
 from solidarity.domain.fairshare import FairShareError
-from solidarity.domain.models import MemberState, SolidarityCycle
+from solidarity.domain.models import Designation, DesignationGround, DesignationKind, MemberState, SolidarityCycle
 from solidarity.domain.selectors import FairShareRow, fair_share_table
 
 ZERO = Decimal("0.00")
@@ -258,6 +264,12 @@ class PoolOverview:
         }
 
 
+def _pool_equivalent(persons, euros, cycle: SolidarityCycle) -> Decimal:
+    """The pool's total in relocation equivalents: persons and euros converted once, as the fair-share table
+    does, so the pool total and the sum of its rows agree."""
+    return cycle.relocation_equivalent(relocations=persons, euros=euros)
+
+
 def pool_overview(cycle: SolidarityCycle, *, viewer, today: datetime.date | None = None) -> PoolOverview:
     """Everything the pool dashboard shows, in a constant number of queries.
 
@@ -301,8 +313,7 @@ def pool_overview(cycle: SolidarityCycle, *, viewer, today: datetime.date | None
     by_kind = {total.kind: total for total in kinds}
     persons = by_kind[PledgeKind.RELOCATION].pledged
     euros = by_kind[PledgeKind.FINANCIAL].pledged + by_kind[PledgeKind.ALTERNATIVE].pledged
-    # Converted once, as the fair-share table does, so the pool total and the sum of its rows agree.
-    equivalent = cycle.relocation_equivalent(relocations=persons, euros=euros)
+    equivalent = _pool_equivalent(persons, euros, cycle)
     progress = [
         Progress(
             "relocations",
@@ -443,3 +454,141 @@ def states_open_to_offsets(cycle: SolidarityCycle, *, viewer) -> list[StateOffse
         return [row for row in offset_eligibility_by_state(cycle, viewer=viewer) if row.threshold_met]
     except FairShareError:
         return None
+
+
+# The SAR indicative share (AMMR Art. 57(2)) ------------------------------------------------------------------
+
+SAR_ABOVE = "above"
+SAR_BELOW = "below"
+SAR_IN_LINE = "in_line"
+SAR_NOTHING_ACTIVATED = "nothing_activated"
+SAR_NO_SHARE = "no_share"
+SAR_NO_STATE = "no_sar_state"
+
+
+@dataclass(frozen=True)
+class SarShare:
+    """The pool's indicative share for states under pressure from search-and-rescue disembarkations, against
+    what the coordinator has activated towards them (AMMR Art. 57(2), Art. 60(2)). Figures in relocation
+    equivalents; ``empty`` names why there is nothing to measure (no share in the cycle, no SAR-designated
+    state), and ``departure`` which way the distribution leaves the share, if it does."""
+
+    cycle: SolidarityCycle
+    share_percent: Decimal | None
+    states: list[MemberState]
+    pool_equivalent: Decimal
+    indicated_equivalent: Decimal | None
+    activated_equivalent: Decimal  # towards every benefitting state
+    sar_activated_equivalent: Decimal  # towards the SAR-designated ones
+    percent_of_activated: Decimal | None  # the SAR part of the distribution
+    percent_of_pool: Decimal | None
+    departure: str  # SAR_ABOVE, SAR_BELOW, SAR_IN_LINE or SAR_NOTHING_ACTIVATED; "" when empty
+    empty: str = ""  # SAR_NO_SHARE or SAR_NO_STATE
+    partial: bool = False  # the viewer does not see every state's pledges
+
+    @property
+    def applies(self) -> bool:
+        return not self.empty
+
+    @property
+    def departs(self) -> bool:
+        return self.departure in (SAR_ABOVE, SAR_BELOW)
+
+    @property
+    def left_to_indicated(self) -> Decimal | None:
+        """What remains of the indicated part to activate towards the SAR states (never below zero)."""
+        if self.indicated_equivalent is None:
+            return None
+        return max(self.indicated_equivalent - self.sar_activated_equivalent, ZERO)
+
+
+def sar_designated_states(cycle: SolidarityCycle) -> list[MemberState]:
+    """The states designated under migratory pressure on the ground of arrivals after search-and-rescue
+    disembarkations (AMMR Art. 11), in protocol order. One query."""
+    designations = (
+        Designation.objects.filter(cycle=cycle, kind=DesignationKind.UNDER_PRESSURE, ground=DesignationGround.SAR)
+        .select_related("member_state")
+        .order_by("member_state__protocol_order")
+    )
+    return [designation.member_state for designation in designations]
+
+
+def _activated_by_kind_and_beneficiary(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], Decimal]:
+    """Live activations (open or fulfilled: not declined, the pool's "activated") of the pledges the viewer may
+    read, by (kind, benefitting state), in the pledge's unit. One query."""
+    visible = Pledge.objects.visible_to(viewer, cycle=cycle).values("pk")
+    rows = (
+        Activation.objects.filter(pledge__in=visible)
+        .live()
+        .values("pledge__kind", "benefitting_state_id")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    return {(row["pledge__kind"], row["benefitting_state_id"]): row["amount"] or ZERO for row in rows}
+
+
+def pool_total_equivalent(cycle: SolidarityCycle, *, viewer) -> Decimal:
+    """The pool's total in relocation equivalents, as the dashboard computes it (``pool_overview``). One query."""
+    pledged = pledged_by_state_and_kind(cycle, viewer=viewer)
+    persons = sum((row.pledged for (_, kind), row in pledged.items() if kind == PledgeKind.RELOCATION), ZERO)
+    euros = sum((row.pledged for (_, kind), row in pledged.items() if kind != PledgeKind.RELOCATION), ZERO)
+    return _pool_equivalent(_whole(persons), euros, cycle)
+
+
+def sar_share(cycle: SolidarityCycle, *, viewer, pool_equivalent: Decimal | None = None) -> SarShare:
+    """The SAR indicative share of the pool against the distribution of the activations (AMMR Art. 57(2)).
+
+    Art. 57(2): the Council's implementing act may set an indicative share of the pool for the benefitting
+    states under pressure from arrivals after search-and-rescue disembarkations; DOMAIN.md: "It may set an
+    indicative share of the pool for states under SAR pressure (Art. 57(2); 42 % reported for 2026)". The 42 %
+    is reported, not verified (DOMAIN.md, "What is still unverified"): the cycle's ``sar_share_percent`` holds
+    whatever was recorded. The indicated part is the pool's total (relocation equivalents, ``pool_overview``)
+    times that share, to the cent. What was activated towards the states designated on the SAR ground counts
+    as the pool counts "activated": open and fulfilled activations, never the declined ones (Art. 60(2)).
+
+    The distribution departs from the share when the SAR states' part of everything activated, to the cent of a
+    percent, is above or below it; nothing activated yet is no departure. The share is indicative: the
+    coordinator is warned, never stopped. Like the pool's totals, the figures count the pledges the viewer may
+    read (``PledgeQuerySet.visible_to``) and are no state's own implementation figures. ``pool_equivalent``
+    saves the pool's query when the caller has it already. At most three queries.
+    """
+    share = cycle.sar_share_percent
+    partial = not sees_every_pledge(cycle, viewer)
+    states = sar_designated_states(cycle) if share is not None else []
+    empty = SAR_NO_SHARE if share is None else (SAR_NO_STATE if not states else "")
+    if empty:
+        return SarShare(cycle, share, states, ZERO, None, ZERO, ZERO, None, None, "", empty=empty, partial=partial)
+    if pool_equivalent is None:
+        pool_equivalent = pool_total_equivalent(cycle, viewer=viewer)
+    indicated = (pool_equivalent * share / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+    codes = {state.code for state in states}
+    by_kind_all: dict[str, Decimal] = {}
+    by_kind_sar: dict[str, Decimal] = {}
+    for (kind, beneficiary), amount in _activated_by_kind_and_beneficiary(cycle, viewer=viewer).items():
+        by_kind_all[kind] = by_kind_all.get(kind, ZERO) + amount
+        if beneficiary in codes:
+            by_kind_sar[kind] = by_kind_sar.get(kind, ZERO) + amount
+    activated = sum((relocation_equivalent(k, a, cycle) for k, a in by_kind_all.items()), ZERO)
+    sar_activated = sum((relocation_equivalent(k, a, cycle) for k, a in by_kind_sar.items()), ZERO)
+    percent = _percent(sar_activated, activated)
+    if percent is None:
+        departure = SAR_NOTHING_ACTIVATED
+    elif percent > share:
+        departure = SAR_ABOVE
+    elif percent < share:
+        departure = SAR_BELOW
+    else:
+        departure = SAR_IN_LINE
+    return SarShare(
+        cycle=cycle,
+        share_percent=share,
+        states=states,
+        pool_equivalent=pool_equivalent,
+        indicated_equivalent=indicated,
+        activated_equivalent=activated,
+        sar_activated_equivalent=sar_activated,
+        percent_of_activated=percent,
+        percent_of_pool=_percent(sar_activated, pool_equivalent),
+        departure=departure,
+        partial=partial,
+    )

@@ -6,7 +6,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from pledges.implementation import charts, exports, pool
+from pledges.implementation import charts, exports, pool, refusals
 from pledges.implementation.view_support import BadFormat, all_cycles, cycle_from_query, export_format
 from pledges.pledging.models import PledgeKind
 
@@ -25,9 +25,12 @@ def _pool_download(request, export_format: str, context: dict):
     return exports.pool_table(export_format, table, overview)
 
 
-def _dashboard_context(overview: pool.PoolOverview) -> dict:
+def _dashboard_context(overview: pool.PoolOverview, viewer) -> dict:
     cycle = overview.cycle
     return {
+        # AMMR Art. 57(2): the SAR indicative share against the distribution; Art. 60(3): refusals still due.
+        "sar": pool.sar_share(cycle, viewer=viewer, pool_equivalent=overview.relocation_equivalent),
+        "not_implemented": refusals.not_implemented_by_state(cycle, viewer=viewer),
         "charts": charts.pool_charts(overview),
         "in_key_rows": overview.in_key_rows,
         "outside_rows": overview.outside_rows,
@@ -54,4 +57,4 @@ def pool_dashboard(request):
     context = {"cycles": cycles, "cycle": cycle, "overview": pool.pool_overview(cycle, viewer=request.user)}
     if download:
         return _pool_download(request, download, context)
-    return render(request, TEMPLATE, {**context, **_dashboard_context(context["overview"])})
+    return render(request, TEMPLATE, {**context, **_dashboard_context(context["overview"], request.user)})

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from compliance.services import confirmed_finding_for
-from pledges.implementation import exports
+from pledges.implementation import exports, pool
 from pledges.implementation.filters import ActivationFilter
 from pledges.implementation.forms import (
     ActivatablePledgeFilterForm,
@@ -49,6 +49,7 @@ from pledges.implementation.view_support import (
 )
 from pledges.pledging.filters import PledgeFilter
 from pledges.pledging.models import Pledge
+from solidarity.domain.models import SolidarityCycle
 
 
 @login_required
@@ -69,7 +70,18 @@ def activation_list(request):
         return exports.activations(download, filters.qs)
     context = list_context(request, filters, paginate(request, filters.qs))
     context["may_propose"] = request.user.has_perm("pledges.propose_activation")
+    context["sar"] = _sar_summary(request)
     return render(request, "pledges/implementation/activations.html", context)
+
+
+def _sar_summary(request) -> pool.SarShare | None:
+    """The SAR indicative share (AMMR Art. 57(2)) of the cycle the list is filtered on, else the current one."""
+    raw = request.GET.get("cycle", "").strip()
+    if raw.isdigit():
+        cycle = SolidarityCycle.objects.filter(year=int(raw)).first()
+    else:
+        cycle = SolidarityCycle.objects.current()
+    return None if cycle is None else pool.sar_share(cycle, viewer=request.user)
 
 
 @login_required
@@ -98,6 +110,8 @@ def _propose_page(request, pledge: Pledge, form: ActivationProposeForm, status: 
         "unit_activated": in_unit(pledge.kind, pledge.activated),
         "activatable": is_activatable(pledge),
         "under_pressure": under_pressure(pledge.cycle),
+        # AMMR Art. 57(2): the coordinator distributes in view of the SAR indicative share.
+        "sar": pool.sar_share(pledge.cycle, viewer=request.user),
         "form": form,
     }
     return render(request, "pledges/implementation/activation_propose.html", context, status=status_code(status))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pledges.pledging import services
 from pledges.pledging.filters import PledgeFilter
 from pledges.pledging.forms import PledgeCreateForm, PledgeEditForm, PledgeFilterForm, PledgeTransitionForm
-from pledges.pledging.models import Pledge, PledgeKind
+from pledges.pledging.models import Pledge, PledgeKind, PledgeStatus, implementation_parties_filter
 from pledges.pledging.selectors import pledge_history, pledge_list, pledge_preview
 from solidarity.platform import exports
 from solidarity.platform.errors import Conflict, DomainError, NotPermitted, StaleVersion
@@ -185,6 +185,21 @@ def _history_page(request) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
+def _pledge_activations(pledge: Pledge, user) -> list:
+    """The pledge's activations ``user`` reads, oldest first: all of them for those who read the pledge's
+    implementation, else those towards the user's own state (``implementation_parties_filter``, AMMR Arts 57,
+    60). One query, none for a pledge the Council act has not recorded: only those are activated."""
+    if pledge.status != PledgeStatus.RECORDED:
+        return []
+    activations = pledge.activations.select_related("benefitting_state").order_by("created_at", "id")
+    if not pledge.implementation_visible_to(user):
+        parties = implementation_parties_filter(
+            user, pledging_state="pledge__member_state_id", benefitting_state="benefitting_state_id"
+        )
+        activations = activations if parties is None else activations.filter(parties)
+    return list(activations)
+
+
 def _detail_context(request, pledge: Pledge, *, failed: PledgeTransitionForm | None = None, error=None) -> dict:
     user = request.user
     blocker = services.pledge_change_blocker(pledge, user)
@@ -201,9 +216,13 @@ def _detail_context(request, pledge: Pledge, *, failed: PledgeTransitionForm | N
                     )
     history_page = _history_page(request)
     entries, has_more = pledge_history(pledge, viewer=user, page=history_page)
+    activations = _pledge_activations(pledge, user)
     return {
         "pledge": pledge,
         "sees_implementation": pledge.implementation_visible_to(user),
+        "activations": activations,
+        # AMMR Art. 60(3): refused without a systemic-shortcomings ground, so still due (Activation.is_not_implemented).
+        "not_implemented": [activation for activation in activations if activation.is_not_implemented],
         "may_edit": blocker is None,
         "blocker": blocker,
         "transition_forms": forms,
