@@ -13,7 +13,6 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from pledges.implementation.models import Activation, ActivationStatus
-from pledges.implementation.selectors import OffsetEligibility
 from pledges.pledging.models import (
     CENT,
     Pledge,
@@ -413,16 +412,18 @@ def _state_implementation(row: FairShareRow, cycle, pledged: dict, activated: di
 
 @dataclass(frozen=True)
 class StateOffsetEligibility:
-    """Art. 63(2): a contributing state that pledged 50 % or more of its fair share as relocations."""
+    """Art. 63(2): a contributing state that "has pledged 50 % or more of its mandatory fair share ... as
+    relocations", the 50 % being the cycle's ``offset_threshold_percent``."""
 
     member_state: MemberState
     fair_share_relocations: int
     pledged_relocations: int
     percent: Decimal | None
+    threshold_percent: Decimal
 
     @property
     def threshold_met(self) -> bool:
-        return self.percent is not None and self.percent >= OffsetEligibility.THRESHOLD
+        return self.percent is not None and self.percent >= self.threshold_percent
 
 
 def offset_eligibility_by_state(cycle: SolidarityCycle, *, viewer) -> list[StateOffsetEligibility]:
@@ -442,6 +443,7 @@ def offset_eligibility_by_state(cycle: SolidarityCycle, *, viewer) -> list[State
                 fair_share_relocations=relocations,
                 pledged_relocations=row.pledged_relocations,
                 percent=_percent(row.pledged_relocations, relocations),
+                threshold_percent=cycle.offset_threshold_percent,
             )
         )
     return rows

@@ -135,11 +135,7 @@ class OffsetEligibility:
     collective_threshold_met: bool
     contributing_state_percent: Decimal | None
     contributing_state_threshold_met: bool
-    threshold_percent: Decimal = Decimal(50)
-
-    # The regulation's figure, the default of ``SolidarityCycle.offset_threshold_percent``; the rule itself
-    # reads the cycle's threshold (``threshold_percent``).
-    THRESHOLD = Decimal(50)
+    threshold_percent: Decimal  # the cycle's ``offset_threshold_percent`` (Art. 63(1)-(2): 50 %)
 
     @property
     def may_request(self) -> bool:

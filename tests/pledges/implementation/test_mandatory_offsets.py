@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from pledges.implementation.pool import states_open_to_offsets
 from pledges.implementation.selectors import mandatory_offsets, offset_eligibility
 from solidarity.domain.models import Designation, MemberState, ReferenceFigure, SolidarityCycle
 from tests.conftest import api_as
@@ -144,6 +145,17 @@ def test_the_art_63_1_threshold_comes_from_the_cycle(short_cycle):
     # Art. 63(2) at the same threshold: FR pledged its whole fair share, DE a quarter of it.
     assert offset_eligibility(short_cycle, contributing_state=state("DE")).contributing_state_threshold_met is False
     assert offset_eligibility(short_cycle, contributing_state=state("FR")).contributing_state_threshold_met is True
+
+
+def test_the_states_open_to_offsets_follow_the_cycles_threshold(short_cycle):
+    # Art. 63(2) for every state at once: DE pledged 100 of its 400 (25 %), FR 300 of 300 (100 %).
+    coordinator = UserFactory(roles=["coordinator"])
+    open_at_half = states_open_to_offsets(short_cycle, viewer=coordinator)
+    assert [row.member_state.code for row in open_at_half] == ["FR"]
+    SolidarityCycle.objects.filter(pk=short_cycle.pk).update(offset_threshold_percent=Decimal(25))
+    short_cycle.refresh_from_db()
+    open_at_quarter = states_open_to_offsets(short_cycle, viewer=coordinator)
+    assert [row.member_state.code for row in open_at_quarter] == ["DE", "FR"]
 
 
 @pytest.mark.parametrize("field", ["offset_threshold_percent", "mandatory_offset_threshold_percent"])
