@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from solidarity.domain.models import SolidarityCycle
 from solidarity.platform import legal_basis
 from solidarity.platform.legal_basis import RULES, Status
 
@@ -202,3 +203,27 @@ def test_the_page_is_for_people_logged_in(client):
 def test_the_footer_links_the_page(client, be_official):
     client.force_login(be_official)
     assert reverse("legal-basis") in client.get(reverse("legal-basis")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_fair_share_page_marks_estimated_figures_and_the_proposal(client, be_official, cycle_with_figures):
+    """The 2026 figures are not checked against Eurostat, and before the act the reference numbers are the
+    proposal's: both are marked where the shares are shown, each linking to its entry."""
+    SolidarityCycle.objects.filter(pk=cycle_with_figures.pk).update(status="pledging")  # as CycleFactory does
+    client.force_login(be_official)
+    page = client.get(reverse("fair-shares", args=[2026])).content.decode()
+    count = cycle_with_figures.reference_figures.count()
+    assert page.count('id="unverified-figures"') == 1
+    assert f"figures of {count} states are not checked" in page
+    assert f"{reverse('legal-basis')}#{legal_basis.rule('fair-share').anchor}" in page
+    assert f"{reverse('legal-basis')}#{legal_basis.rule('pool-proposal').anchor}" in page
+
+
+@pytest.mark.django_db
+def test_the_fair_share_page_marks_nothing_once_checked_and_adopted(client, be_official, cycle_with_figures):
+    cycle_with_figures.reference_figures.update(verified=True)
+    SolidarityCycle.objects.filter(pk=cycle_with_figures.pk).update(status="adopted")
+    client.force_login(be_official)
+    page = client.get(reverse("fair-shares", args=[2026])).content.decode()
+    assert 'id="unverified-figures"' not in page
+    assert 'id="unverified-proposal"' not in page
