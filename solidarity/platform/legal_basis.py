@@ -91,8 +91,13 @@ RULES: tuple[LegalRule, ...] = (
         homes=(
             "solidarity.domain.models.SolidarityCycle.open_pledging",
             "pledges.pledging.services.open_pledging_cycle",
+            "pledges.pledging.services.pledge_create",
+            "pledges.pledging.services.pledge_create_and_submit",
             "pledges.pledging.services.pledge_transition",
             "pledges.pledging.services.pledge_update",
+            "pledges.pledging.models.Pledge.submit",
+            "pledges.pledging.models.Pledge.reopen",
+            "pledges.pledging.models.Pledge.withdraw",
             "pledges.pledging.selectors.pledging_cycles",
             "pledges.negotiation.services.forum_meeting_create",
         ),
@@ -172,6 +177,7 @@ RULES: tuple[LegalRule, ...] = (
         homes=(
             "solidarity.domain.models.SolidarityCycle.adopt",
             "pledges.pledging.services.pledges_record_for_adoption",
+            "pledges.pledging.models.Pledge.record",
         ),
         remains=_ART_57_REMAINS,
     ),
@@ -255,6 +261,7 @@ RULES: tuple[LegalRule, ...] = (
         articles=("Art. 60(3)",),
         homes=(
             "pledges.implementation.services.activation_transition",
+            "pledges.implementation.models.DeclineGround",
             "compliance.services.require_confirmed_finding",
             "pledges.implementation.models.Activation.is_not_implemented",
             "pledges.implementation.models.ActivationQuerySet.not_implemented",
