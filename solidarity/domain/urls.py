@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidarity.domain import scenario_views, views
+from solidarity.domain import legal_basis_views, scenario_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("cycles/<int:year>/scenarios/new/", scenario_views.scenario_new, name="scenario-new"),
     path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
     path("scenarios/<int:pk>/delete/", scenario_views.scenario_remove, name="scenario-delete"),
+    path("legal-basis/", legal_basis_views.legal_basis, name="legal-basis"),
 ]
