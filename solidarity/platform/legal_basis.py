@@ -265,6 +265,7 @@ RULES: tuple[LegalRule, ...] = (
             "compliance.services.require_confirmed_finding",
             "pledges.implementation.models.Activation.is_not_implemented",
             "pledges.implementation.models.ActivationQuerySet.not_implemented",
+            "pledges.implementation.refusals.not_implemented_by_state",
         ),
         quotes=(
             Quote(
@@ -350,6 +351,7 @@ RULES: tuple[LegalRule, ...] = (
             "pledges.implementation.services.offset_request",
             "pledges.implementation.pool.offset_eligibility_by_state",
             "pledges.implementation.pool.states_open_to_offsets",
+            "solidarity.domain.models.SolidarityCycle.offset_threshold_percent",
         ),
         quotes=(
             Quote(
@@ -357,6 +359,46 @@ RULES: tuple[LegalRule, ...] = (
                 f"AMMR Art. 63(1), {FANTASTICSEARCH}",
             ),
             Quote("has pledged 50 % or more of its mandatory fair share", f"AMMR Art. 63(2), {FANTASTICSEARCH}"),
+        ),
+    ),
+    LegalRule(
+        key="mandatory-offsets",
+        title=_(
+            "Below the cycle's threshold after the High-Level Forum, contributing states must take responsibility "
+            "for applications (mandatory offsets)"
+        ),
+        articles=("Art. 63(3)-(4)",),
+        homes=(
+            "pledges.implementation.selectors.mandatory_offsets",
+            "solidarity.domain.models.SolidarityCycle.mandatory_offset_threshold_percent",
+        ),
+        quotes=(
+            Quote(
+                "in a situation of migratory pressure, relocation or responsibility offsets are to cover 60 % of "
+                "the relocation needs",
+                "Regulation (EU) 2024/1359, recital 30",
+            ),
+        ),
+        remains=_(
+            "Art. 63(3)'s threshold and its points (a) and (b), and Art. 63(4), were not readable in any source "
+            "reached: the product takes the 60 % of the Crisis Regulation's recital as the cycle's default, the "
+            "higher of the shortfalls against the proposal's and the Council act's relocations, shared by the key "
+            "among the contributing states and capped by what each state's relocation pledges leave of its fair "
+            "share. Read the Official Journal text."
+        ),
+    ),
+    LegalRule(
+        key="sar-share",
+        title=_("The indicative share of the pool for states under pressure from search-and-rescue disembarkations"),
+        articles=("Art. 57(2)",),
+        homes=(
+            "pledges.implementation.pool.sar_share",
+            "pledges.implementation.pool.SarShare",
+            "pledges.implementation.pool.sar_designated_states",
+        ),
+        remains=_(
+            "Art. 57(2)'s words on the indicative share were not quoted, and the 42 % of the 2026 cycle is "
+            "reported, not verified: check it in the Council implementing act."
         ),
     ),
     LegalRule(
@@ -393,10 +435,14 @@ RULES: tuple[LegalRule, ...] = (
     ),
     LegalRule(
         key="share-rounding",
-        title=_("Shares are rounded to four places and add up to 100 % (largest remainder)"),
+        title=_("Each share is rounded half-up to four places, as the Council act prints it"),
         articles=("Art. 66", "Annex I"),
-        homes=("solidarity.domain.fairshare._round_to_whole",),
-        remains=_("No source was found for rounding the percentages by largest remainder."),
+        homes=("solidarity.domain.fairshare.round_share",),
+        remains=_(
+            "No wording on rounding the percentages was read: the act prints each share with four decimals. "
+            "The largest-remainder rounding that made the column add up to exactly 100 had no source and was "
+            "dropped, so the 2026 column adds up to 100.0001."
+        ),
     ),
     LegalRule(
         key="states-in-key",
