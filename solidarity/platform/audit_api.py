@@ -1,5 +1,7 @@
 """/api/v1/history/: the audit log for auditors' tools, with the same filters and keyset cursors as the page."""
 
+import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
@@ -69,7 +71,9 @@ class HistoryPageSerializer(serializers.Serializer):
 class AsOfSerializer(serializers.Serializer):
     model = serializers.CharField()
     object_id = serializers.CharField()
-    at = serializers.DateTimeField(help_text="The moment asked about.")
+    # In UTC: the moment asked about may lie before time zones had whole-minute offsets (Brussels was
+    # +00:17:30 in 1000), which RFC 3339 cannot write.
+    at = serializers.DateTimeField(default_timezone=datetime.UTC, help_text="The moment asked about, in UTC.")
     status = serializers.ChoiceField(
         choices=["existed", "not_created_yet", "deleted"], help_text="Whether the object existed at that moment."
     )
@@ -157,6 +161,8 @@ MOMENT_PATTERN = (
     r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
 )
+# A filter left empty filters nothing (as a form's empty field): the schema says so.
+OPTIONAL_MOMENT_PATTERN = f"^$|{MOMENT_PATTERN}"
 
 
 # The longest cursor any link carries is far shorter (a moment, a model's label and an id, in base64).
@@ -179,14 +185,14 @@ FILTERS = [
     _text(
         "date_after",
         MOMENT_MAX_LENGTH,
-        "From this date (`2026-07-01`) or moment (ISO 8601), included.",
-        pattern=MOMENT_PATTERN,
+        "From this date (`2026-07-01`) or moment (ISO 8601), included; empty: no bound.",
+        pattern=OPTIONAL_MOMENT_PATTERN,
     ),
     _text(
         "date_before",
         MOMENT_MAX_LENGTH,
-        "Up to this date (included) or moment (excluded).",
-        pattern=MOMENT_PATTERN,
+        "Up to this date (included) or moment (excluded); empty: no bound.",
+        pattern=OPTIONAL_MOMENT_PATTERN,
     ),
     _text(
         "transition",

@@ -1,5 +1,7 @@
 """Every whole number and every text a client may send has a bound, which the schema states and the API holds."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -175,3 +177,20 @@ def test_an_audit_log_moment_beyond_the_calendar_is_refused(auditor, query, attr
     response = api_as(auditor).get(f"/api/v1/history/?{query}")
     assert response.status_code == 400
     assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [("invalid_date", attr)]
+
+
+def test_a_moment_long_ago_is_echoed_in_utc(auditor):
+    # Brussels kept local mean time (+00:17:30) before 1892: an offset RFC 3339 cannot write.
+    response = api_as(auditor).get(
+        "/api/v1/history/as-of/", {"model": "pledges.pledge", "object_id": "1", "at": "1000-01-01"}
+    )
+    assert response.status_code == 200
+    assert response.json()["at"] == "0999-12-31T23:42:30Z"
+
+
+def test_an_empty_moment_filter_bounds_nothing_as_the_schema_says(auditor, schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/history/"]["get"]["parameters"]}
+    for name in ("date_after", "date_before"):
+        assert re.search(parameters[name]["schema"]["pattern"], "") is not None
+        assert re.search(parameters[name]["schema"]["pattern"], "2026-13-01") is None
+    assert api_as(auditor).get("/api/v1/history/?date_before=&date_after=").status_code == 200
