@@ -166,7 +166,7 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         parameters=[ETAG],
         examples=[
             request_example(
-                "Half of the contribution (Art. 61)",
+                "Half of the pledges (Art. 61)",
                 {
                     "cycle": 2027,
                     "article": "61",

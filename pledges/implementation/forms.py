@@ -154,7 +154,7 @@ class DeductionRequestForm(_ReasonLast, ServiceForm):
         required=False,
         max_digits=7,
         decimal_places=4,
-        help_text="Only for a partial deduction: the part of the contribution to deduct, above 0 and below 100.",
+        help_text="Only for a partial deduction: the part of the state's pledges to deduct, above 0 and below 100.",
     )
     grounds = _text("Grounds", "The situation that justifies the deduction; the Commission assesses it.")
 

@@ -302,7 +302,7 @@ def deduction_request(
     elif scope == DeductionScope.PARTIAL:
         if requested_percent in (None, ""):
             raise ValidationFailed(
-                "Give the part of the contribution to deduct, in percent.", code="required", field="requested_percent"
+                "Give the part of the pledges to deduct, in percent.", code="required", field="requested_percent"
             )
         percent = read_decimal(requested_percent, field="requested_percent")
         if not Decimal(0) < percent < Decimal(100):

@@ -56,7 +56,7 @@ def test_a_partial_deduction_needs_its_percent(client, be_official, cycle, be_un
     as_user(client, be_official)
     response = request_deduction(client, cycle, scope="partial")
     assert response.status_code == 400
-    assert "Give the part of the contribution to deduct, in percent." in page(response)
+    assert "Give the part of the pledges to deduct, in percent." in page(response)
     assert field_error(page(response), "id_requested_percent")
     assert DeductionRequest.objects.count() == 0
 
