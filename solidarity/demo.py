@@ -24,6 +24,7 @@ from django.db import transaction
 
 from compliance import demo as compliance_demo
 from pledges import demo as pledge_demo
+from pledges.pledging.models import DeductionArticle, DeductionRequest, DeductionScope
 from solidarity.accounts.models import Role, User
 from solidarity.domain.models import (
     CycleStatus,
@@ -223,6 +224,7 @@ def _load_cycle_2026(facts: dict, *, coordinator: User, summary: DemoSummary) ->
     _add_missing_indicative_zeros(
         cycle, facts["indicative_adjustments"], act_reference=act["reference"], summary=summary
     )
+    _add_illustrative_deduction_request(cycle, summary=summary)
     cycle = _advance(cycle, to=CycleStatus.IN_APPLICATION, actor=coordinator, summary=summary, reasons=_reasons_2026(c))
     pledge_demo.add_activations(cycle, pledges_demo["activations_2026"], coordinator=coordinator, summary=summary)
     compliance_demo.load(cycle, summary=summary)
@@ -358,6 +360,25 @@ def _add_missing_official_shares(cycle: SolidarityCycle, *, source: str, summary
         validate(share, unique=False)
         save_audited(share, actor=None, reason=REASON, bump_version=False)
         summary.created["official shares"] += 1
+
+
+def _add_illustrative_deduction_request(cycle: SolidarityCycle, *, summary: DemoSummary) -> None:
+    """An illustrative request, not decided: Bulgaria, designated as facing a significant migratory situation,
+    asks to deduct half of its pledges (AMMR Art. 62(1)); the Commission has still to assess it. A request is
+    the act of the state's own official, whom the demo does not have: it is saved as the system's."""
+    if DeductionRequest.objects.filter(cycle=cycle, member_state_id="BG").exists():
+        return
+    deduction = DeductionRequest(
+        cycle=cycle,
+        member_state_id="BG",
+        article=DeductionArticle.ART_62,
+        scope=DeductionScope.PARTIAL,
+        requested_percent=Decimal(50),
+        grounds="Illustrative: a significant migratory situation (Art. 62); not a request made by Bulgaria",
+        illustrative=True,
+    )
+    save_audited(deduction, actor=None, reason=REASON, bump_version=False)
+    summary.created["deduction requests"] += 1
 
 
 def _add_missing_indicative_zeros(

@@ -125,7 +125,15 @@ def test_designations_of_the_pressure_decision(demo):
 def test_the_reported_2026_zeros_are_the_acts_figures_not_granted_deductions(demo, client):
     # DOMAIN.md, "Deductions": AT, CZ, HR and PL are "zero in the act's annex; legal basis not verified"; Spain's
     # statement to the act disputes that the Council decided deductions (AMMR Arts 61-62).
-    assert not DeductionRequest.objects.filter(cycle__year=2026).exists()
+    assert not DeductionRequest.objects.filter(cycle__year=2026).granted().exists()
+    # The one request is illustrative and undecided: Bulgaria's, under Art. 62.
+    (request,) = DeductionRequest.objects.filter(cycle__year=2026)
+    assert (request.member_state_id, request.article, request.status, request.illustrative) == (
+        "BG",
+        "62",
+        "requested",
+        True,
+    )
     zeros = IndicativeAdjustment.objects.filter(cycle__year=2026)
     assert sorted({z.member_state_id for z in zeros}) == ["AT", "CZ", "HR", "PL"]
     assert {(z.figure, z.source, z.value) for z in zeros} == {
