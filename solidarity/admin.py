@@ -14,6 +14,7 @@ from solidarity.accounts.models import ApiToken, User
 from solidarity.domain import services
 from solidarity.domain.models import (
     Designation,
+    IndicativeAdjustment,
     MemberState,
     OfficialShare,
     ReferenceFigure,
@@ -215,6 +216,14 @@ class OfficialShareAdmin(ReadOnlyAdmin):
     list_filter = ("cycle", "verified")
     list_select_related = ("cycle", "member_state")
     search_fields = ("member_state__code", "member_state__name")
+
+
+@admin.register(IndicativeAdjustment)
+class IndicativeAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ("cycle", "member_state", "figure", "source", "value", "legal_basis_verified")
+    list_filter = ("cycle", "source", "legal_basis_verified")
+    list_select_related = ("cycle", "member_state")
+    search_fields = ("member_state__code", "member_state__name", "source_text")
 
 
 @admin.register(Scenario)

@@ -3,8 +3,8 @@ pledging exercise, and one user per role.
 
 Everything is written through the services, so the demo's history reads like a real one, every row with a
 reason starting "Demo data": what the coordinator manages (cycles, their stages, reference figures,
-designations, the Council's grant of deductions) by the coordinator demo user; the rows no service of
-the coordinator writes (users, official shares, the states' deduction requests) by no user: the system.
+designations) by the coordinator demo user; the rows no service of the coordinator writes (users, official
+shares, the figures of the Council act's annex that differ from the key) by no user: the system.
 
 Each step looks first at what is there and only adds what is missing: a second run changes nothing, and
 it never overwrites figures or designations that someone has since imported or corrected.
@@ -25,13 +25,15 @@ from django.db import transaction
 from compliance import demo as compliance_demo
 from pledges import demo as pledge_demo
 from pledges.pledging.models import DeductionArticle, DeductionRequest, DeductionScope
-from pledges.pledging.services import deduction_decide
 from solidarity.accounts.models import Role, User
 from solidarity.domain.models import (
     CycleStatus,
     Designation,
     DesignationGround,
     DesignationKind,
+    IndicativeAdjustment,
+    IndicativeFigure,
+    IndicativeSource,
     MemberState,
     OfficialShare,
     ReferenceFigure,
@@ -221,13 +223,10 @@ def _load_cycle_2026(facts: dict, *, coordinator: User, summary: DemoSummary) ->
     _add_missing_official_shares(
         cycle, source=f"Reported as in {act['reference']} (secondary sources; unverified)", summary=summary
     )
-    _add_missing_deductions(
-        cycle,
-        facts["deductions"]["full"],
-        council_act_reference=act["reference"],
-        actor=coordinator,
-        summary=summary,
+    _add_missing_indicative_zeros(
+        cycle, facts["indicative_adjustments"], act_reference=act["reference"], summary=summary
     )
+    _add_illustrative_deduction_request(cycle, summary=summary)
     cycle = _advance(cycle, to=CycleStatus.IN_APPLICATION, actor=coordinator, summary=summary, reasons=_reasons_2026(c))
     pledge_demo.add_activations(cycle, pledges_demo["activations_2026"], coordinator=coordinator, summary=summary)
     compliance_demo.load(cycle, summary=summary)
@@ -365,33 +364,49 @@ def _add_missing_official_shares(cycle: SolidarityCycle, *, source: str, summary
         summary.created["official shares"] += 1
 
 
-def _add_missing_deductions(
-    cycle: SolidarityCycle, codes: list[str], *, council_act_reference: str, actor, summary: DemoSummary
-) -> None:
-    """The deductions the Council act is reported to grant in full (Art. 62).
+def _add_illustrative_deduction_request(cycle: SolidarityCycle, *, summary: DemoSummary) -> None:
+    """An illustrative request, not decided: Bulgaria, designated as facing a significant migratory situation,
+    asks to deduct half of its pledges (AMMR Art. 62(1)); the Commission has still to assess it. A request is
+    the act of the state's own official, whom the demo does not have: it is saved as the system's."""
+    if DeductionRequest.objects.filter(cycle=cycle, member_state_id="BG").exists():
+        return
+    deduction = DeductionRequest(
+        cycle=cycle,
+        member_state_id="BG",
+        article=DeductionArticle.ART_62,
+        scope=DeductionScope.PARTIAL,
+        requested_percent=Decimal(50),
+        grounds="Illustrative: a significant migratory situation (Art. 62); not a request made by Bulgaria",
+        illustrative=True,
+    )
+    save_audited(deduction, actor=None, reason=REASON, bump_version=False)
+    summary.created["deduction requests"] += 1
 
-    A request is the act of the state's own official, whom the demo does not have: it is saved as the
-    system's. The grant then goes through the coordinator's transition, as a real one would.
+
+def _add_missing_indicative_zeros(
+    cycle: SolidarityCycle, facts: dict, *, act_reference: str, summary: DemoSummary
+) -> None:
+    """The 2026 zeros of AT, CZ, HR and PL: "zero in the act's annex; legal basis not verified".
+
+    Not granted deductions: a deduction is of a state's pledges and decided by a Council implementing act
+    (AMMR Arts 61-62), and Spain's statement to the act says they were reduced "without the Council having
+    decided on these deductions" (DOMAIN.md). Recorded as the act's figures, with their source, by the system.
     """
-    present = set(DeductionRequest.objects.filter(cycle=cycle).values_list("member_state_id", flat=True))
-    for code in codes:
-        if code in present:
-            continue
-        deduction = DeductionRequest(
-            cycle=cycle,
-            member_state_id=code,
-            article=DeductionArticle.ART_62,
-            scope=DeductionScope.FULL,
-            requested_percent=Decimal(100),
-            grounds="Reported as adjusted to zero in the Council act (unverified)",
-            illustrative=False,
-        )
-        save_audited(deduction, actor=None, reason=REASON, bump_version=False)
-        deduction_decide(
-            deduction=deduction,
-            transition="grant_full",
-            actor=actor,
-            reason=f"{REASON}: granted in full by {council_act_reference}",
-            council_act_reference=council_act_reference,
-        )
-        summary.created["deduction requests"] += 1
+    present = set(IndicativeAdjustment.objects.filter(cycle=cycle).values_list("member_state_id", "figure", "source"))
+    for code in facts["zero_in_council_act_annex"]:
+        for figure in IndicativeFigure.values:
+            if (code, figure, IndicativeSource.COUNCIL_ACT) in present:
+                continue
+            adjustment = IndicativeAdjustment(
+                cycle=cycle,
+                member_state_id=code,
+                figure=figure,
+                source=IndicativeSource.COUNCIL_ACT,
+                value=Decimal(0),
+                source_text=f"Reported as zero in the annex of {act_reference} (secondary sources)",
+                legal_basis_verified=bool(facts.get("verified")),
+                note=facts.get("note", ""),
+            )
+            validate(adjustment, unique=False)
+            save_audited(adjustment, actor=None, reason=REASON, bump_version=False)
+            summary.created["indicative adjustments"] += 1

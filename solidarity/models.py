@@ -5,11 +5,20 @@ Code imports a model from its home, never from here (import-linter checks it).
 """
 
 from solidarity.accounts.models import ApiToken, User
-from solidarity.domain.models import Designation, MemberState, OfficialShare, ReferenceFigure, Scenario, SolidarityCycle
+from solidarity.domain.models import (
+    Designation,
+    IndicativeAdjustment,
+    MemberState,
+    OfficialShare,
+    ReferenceFigure,
+    Scenario,
+    SolidarityCycle,
+)
 
 __all__ = [
     "ApiToken",
     "Designation",
+    "IndicativeAdjustment",
     "MemberState",
     "OfficialShare",
     "ReferenceFigure",

@@ -21,7 +21,7 @@ from pledges.pledging.api import (
     _state,
     _transition_response,
 )
-from pledges.pledging.models import DeductionRequest
+from pledges.pledging.models import DeductionRequest, PledgeKind
 from pledges.pledging.selectors import deductions_visible_to
 from pledges.pledging.services import deduction_decide, deduction_request
 from solidarity.platform.api import (
@@ -38,6 +38,28 @@ from solidarity.platform.api import (
 from solidarity.platform.serializers import RegistryModelSerializer
 
 
+def _kind_percent(kind: str):
+    return serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text=f"Percent of the state's {kind} the Council deducted; null until granted.",
+    )
+
+
+def _kind_percent_input(kind: str):
+    return DecimalStringField(
+        places=4,
+        maximum=100,
+        example="50",
+        required=False,
+        allow_null=True,
+        help_text=f"For `grant_partial` decided by type of measure: percent of the {kind} deducted; "
+        "left out, `granted_percent`.",
+    )
+
+
 class DeductionRequestSerializer(RegistryModelSerializer):
     cycle = _cycle()
     member_state = _state("The requesting state's code; defaults to your own delegation.", required=False)
@@ -49,10 +71,23 @@ class DeductionRequestSerializer(RegistryModelSerializer):
         example="25.5",
         required=False,
         allow_null=True,
-        help_text="For a partial deduction: percent of the contribution, 0 to 100.",
+        help_text="For a partial deduction: percent of the state's pledges, 0 to 100.",
     )
     granted_percent = serializers.DecimalField(
-        max_digits=7, decimal_places=4, read_only=True, allow_null=True, help_text="As decided by the Council."
+        max_digits=7,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "As decided by the Council: the share of the state's binding pledges deducted, in relocation "
+            "equivalents (Art. 61(1), 62(1)); the fair share is unchanged."
+        ),
+    )
+    relocations_percent = _kind_percent("relocation pledges")
+    financial_percent = _kind_percent("financial pledges")
+    alternative_percent = _kind_percent("alternative measures")
+    council_act_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Date of the Council implementing act that granted it."
     )
     reason = ReasonField()
 
@@ -66,8 +101,12 @@ class DeductionRequestSerializer(RegistryModelSerializer):
             "scope",
             "requested_percent",
             "granted_percent",
+            "relocations_percent",
+            "financial_percent",
+            "alternative_percent",
             "grounds",
             "council_act_reference",
+            "council_act_date",
             "status",
             "version",
             "illustrative",
@@ -93,6 +132,12 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
     council_act_reference = serializers.CharField(
         required=False, allow_blank=True, help_text="For `grant_full` / `grant_partial`: the Council implementing act."
     )
+    council_act_date = serializers.DateField(
+        required=False, allow_null=True, help_text="For `grant_full` / `grant_partial`: the date of the act."
+    )
+    relocations_percent = _kind_percent_input("relocation pledges")
+    financial_percent = _kind_percent_input("financial pledges")
+    alternative_percent = _kind_percent_input("alternative measures")
 
 
 @extend_schema_view(
@@ -121,7 +166,7 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         parameters=[ETAG],
         examples=[
             request_example(
-                "Half of the contribution (Art. 61)",
+                "Half of the pledges (Art. 61)",
                 {
                     "cycle": 2027,
                     "article": "61",
@@ -137,9 +182,12 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
         summary="Assess, grant or refuse a deduction (coordinator)",
         description=(
             "`requested -assess-> under_assessment`; from either, `grant_full`, `grant_partial` (with "
-            "`granted_percent`) or `refuse`. Granting needs the `council_act_reference` of the Council "
-            "implementing act (Art. 62(4); 409 `council_act_required` without it); 409 "
-            "`deduction_already_granted` for a second grant in the cycle."
+            "`granted_percent`, or a percent per type of measure) or `refuse`. Granting needs the "
+            "`council_act_reference` and `council_act_date` of the Council implementing act (Art. 62(4); 409 "
+            "`council_act_required` / `council_act_date_required` without them); 409 "
+            "`deduction_already_granted` for a second grant in the cycle. A grant lowers the state's binding "
+            "pledges of the cycle (`deducted` on each pledge; Art. 61(1), 62(1)), never its fair share; 409 "
+            "`deduction_below_activated` when a pledge would bind less than is already activated of it."
         ),
         request=DeductionTransitionSerializer,
         responses={200: DeductionRequestSerializer, **error_responses(*TRANSITION_ERRORS)},
@@ -152,6 +200,7 @@ class DeductionTransitionSerializer(TransitionRequestSerializer):
                     "transition": "grant_partial",
                     "granted_percent": "40",
                     "council_act_reference": "Council Implementing Decision (EU) 2027/0002",
+                    "council_act_date": "2027-03-01",
                     "reason": "Council decision (Art. 62(4))",
                 },
             ),
@@ -186,5 +235,11 @@ class DeductionRequestViewSet(
             reason=data["reason"],
             granted_percent=data.get("granted_percent"),
             council_act_reference=data.get("council_act_reference") or "",
+            council_act_date=data.get("council_act_date"),
+            percent_by_kind={
+                PledgeKind.RELOCATION: data.get("relocations_percent"),
+                PledgeKind.FINANCIAL: data.get("financial_percent"),
+                PledgeKind.ALTERNATIVE: data.get("alternative_percent"),
+            },
         )
         return _transition_response(DeductionRequestSerializer, deduction)

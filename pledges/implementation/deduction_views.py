@@ -28,7 +28,7 @@ from pledges.implementation.view_support import (
     stale_notice,
     status_code,
 )
-from pledges.pledging.models import DeductionRequest
+from pledges.pledging.models import DeductionRequest, PledgeKind
 from pledges.pledging.selectors import deductions_visible_to
 from pledges.pledging.services import deduction_decide, deduction_request
 
@@ -142,6 +142,7 @@ def _deduction_page(request, deduction: DeductionRequest, *, form=None, status=N
                 ("Status", deduction.get_status_display()),
                 ("Granted (%)", deduction.granted_percent),
                 ("Council act", deduction.council_act_reference),
+                ("Date of the act", deduction.council_act_date),
                 ("Version", deduction.version),
             ],
         ),
@@ -167,6 +168,12 @@ def _decide(request, deduction: DeductionRequest, form: DeductionDecideForm):
                 transition=data["transition"],
                 granted_percent=data["granted_percent"],
                 council_act_reference=data["council_act_reference"],
+                council_act_date=data["council_act_date"],
+                percent_by_kind={
+                    PledgeKind.RELOCATION: data["relocations_percent"],
+                    PledgeKind.FINANCIAL: data["financial_percent"],
+                    PledgeKind.ALTERNATIVE: data["alternative_percent"],
+                },
                 actor=request.user,
                 reason=data["reason"],
             )

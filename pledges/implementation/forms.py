@@ -154,7 +154,7 @@ class DeductionRequestForm(_ReasonLast, ServiceForm):
         required=False,
         max_digits=7,
         decimal_places=4,
-        help_text="Only for a partial deduction: the part of the contribution to deduct, above 0 and below 100.",
+        help_text="Only for a partial deduction: the part of the state's pledges to deduct, above 0 and below 100.",
     )
     grounds = _text("Grounds", "The situation that justifies the deduction; the Commission assesses it.")
 
@@ -186,6 +186,25 @@ class DeductionDecideForm(_ReasonLast, VersionedServiceForm):
         max_length=120,
         required=False,
         help_text="Needed to grant: the Council decides deductions by implementing act (AMMR Art. 62(4)).",
+    )
+    council_act_date = forms.DateField(
+        label=_("Date of the Council implementing act"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Needed to grant, with the act's reference."),
+    )
+    relocations_percent = forms.DecimalField(
+        label=_("Deducted from relocation pledges (%)"),
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        help_text=_("For a partial grant decided by type of measure; empty: the part granted."),
+    )
+    financial_percent = forms.DecimalField(
+        label=_("Deducted from financial pledges (%)"), required=False, max_digits=7, decimal_places=4
+    )
+    alternative_percent = forms.DecimalField(
+        label=_("Deducted from alternative measures (%)"), required=False, max_digits=7, decimal_places=4
     )
 
     def __init__(self, *args, offered, **kwargs):

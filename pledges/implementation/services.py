@@ -31,7 +31,11 @@ def _pledge_unit_amount(pledge: Pledge, value, *, field: str = "amount") -> Deci
 
 
 def activation_propose(*, pledge: Pledge, benefitting_state: MemberState, amount, actor, reason: str) -> Activation:
-    """The coordinator calls part of a recorded pledge towards a benefitting state (AMMR Art. 60(2))."""
+    """The coordinator calls part of a recorded pledge towards a benefitting state (AMMR Art. 60(2)).
+
+    Capped by the binding pledge (``Pledge.binding_measure``: as pledged less what a Council implementing act
+    deducted, Arts 61(1), 62(1)) less its live activations; ``left_to_activate`` reads it through ``measure``.
+    """
     reason = require_reason(reason)
     if not actor.has_perm("pledges.propose_activation"):
         raise NotPermitted("Only the coordinator proposes activations.")

@@ -193,6 +193,26 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
         ),
     )
 
+    deducted = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        read_only=True,
+        help_text=(
+            "The part of the pledge a Council implementing act deducted (Arts 61-62), in the pledge's unit; "
+            "`quantity` / `amount_eur` stay as pledged."
+        ),
+    )
+    binding_measure = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "What the pledge binds the state to, in its unit: as pledged less `deducted` (Art. 61(1), 62(1)); "
+            "activations are capped by it."
+        ),
+    )
+
     class Meta:
         model = Pledge
         fields = [
@@ -207,6 +227,8 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
             "status",
             "version",
             "relocation_equivalent",
+            "deducted",
+            "binding_measure",
             "activated",
             "illustrative",
             "created_at",

@@ -1,8 +1,8 @@
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from solidarity.accounts.rules import delegation_of, reads_every_delegation
@@ -83,6 +83,9 @@ _PUBLIC = Q(status=PledgeStatus.RECORDED, cycle__status__in=PLEDGES_PUBLIC_FROM)
 ACTIVATE_TRANSITION = "activate"
 RELEASE_TRANSITION = "release"
 IMPLEMENTATION_TRANSITIONS = (ACTIVATE_TRANSITION, RELEASE_TRANSITION)
+# The transition a granted deduction writes in the pledge's history (AMMR Arts 61-62): decided by a Council
+# implementing act, and so public with the pledge.
+DEDUCT_TRANSITION = "deduct"
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -123,6 +126,19 @@ class PledgeQuerySet(models.QuerySet):
     def binding(self):
         return self.filter(status=PledgeStatus.RECORDED)
 
+    def with_binding_measure(self):
+        """Each pledge with ``binding_measure`` annotated: the queryset twin of ``Pledge.binding_measure``."""
+        return self.annotate(binding_measure=BINDING_MEASURE)
+
+
+# AMMR Arts 61(1), 62(1): a deduction reduces "its pledged contributions set out in the Council implementing act";
+# what binds the state is the pledge less the part the Council deducted (Art. 61(4), 62(4)). In the pledge's unit.
+BINDING_MEASURE = Case(
+    When(kind=PledgeKind.RELOCATION, then=F("quantity") - F("deducted")),
+    default=F("amount_eur") - F("deducted"),
+    output_field=models.DecimalField(max_digits=15, decimal_places=2),
+)
+
 
 class Pledge(FSMModelMixin, models.Model):
     """A Member State's solidarity pledge of one kind (AMMR Art. 56(2))."""
@@ -151,6 +167,15 @@ class Pledge(FSMModelMixin, models.Model):
         default=Decimal("0.00"),
         help_text="Total of its live activations, in the pledge's unit (persons or euros).",
     )
+    deducted = models.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=(
+            "The part of the pledge a Council implementing act deducted (AMMR Arts 61-62), in the pledge's unit; "
+            "the pledge binds for its amount less this part."
+        ),
+    )
     version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -177,14 +202,24 @@ class Pledge(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="alternative") | ~Q(description=""), name="alternative_pledge_has_description"
             ),
-            # Activations never exceed the pledge (AMMR Art. 60(2)); the services keep `activated` in step.
+            # Activations never exceed the binding pledge (AMMR Arts 60(2), 61-62); the services keep `activated`
+            # and `deducted` in step.
             models.CheckConstraint(
                 condition=Q(activated__gte=0)
                 & (
-                    Q(kind="relocation", activated__lte=F("quantity"))
-                    | (~Q(kind="relocation") & Q(activated__lte=F("amount_eur")))
+                    Q(kind="relocation", activated__lte=F("quantity") - F("deducted"))
+                    | (~Q(kind="relocation") & Q(activated__lte=F("amount_eur") - F("deducted")))
                 ),
-                name="pledge_activations_within_pledge",
+                name="pledge_activations_within_binding_pledge",
+            ),
+            # A deduction takes part or all of the pledge, never more (AMMR Arts 61(1), 62(1)).
+            models.CheckConstraint(
+                condition=Q(deducted__gte=0)
+                & (
+                    Q(kind="relocation", deducted__lte=F("quantity"))
+                    | (~Q(kind="relocation") & Q(deducted__lte=F("amount_eur")))
+                ),
+                name="pledge_deduction_within_pledge",
             ),
             # One live relocation and one live financial pledge per state and cycle; alternative measures
             # may be several, each described on its own.
@@ -238,9 +273,39 @@ class Pledge(FSMModelMixin, models.Model):
         return self.cycle.relocation_equivalent(euros=self.amount_eur)
 
     @property
-    def measure(self):
-        """The pledged measure in its own unit: persons or euros."""
+    def pledged_measure(self):
+        """The measure as pledged, in its own unit: persons or euros, before any deduction."""
         return self.quantity if self.kind == PledgeKind.RELOCATION else self.amount_eur
+
+    @property
+    def binding_measure(self):
+        """What the pledge binds the state to, in its own unit: the pledged measure less the part a Council
+        implementing act deducted.
+
+        AMMR Art. 61(1) (and 62(1)): a state "may, at any time, request a partial or full deduction of its pledged
+        contributions set out in the Council implementing act"; the Council decides by implementing act (Arts
+        61(4), 62(4)). So a deduction lowers the pledge, not the fair share; activations and implementation follow
+        the binding measure. The one home of the figure, with its queryset twin ``BINDING_MEASURE``.
+        """
+        pledged = self.pledged_measure
+        if pledged is None:
+            return None
+        binding = Decimal(pledged) - (self.deducted or 0)
+        return int(binding) if self.kind == PledgeKind.RELOCATION else binding
+
+    @property
+    def measure(self):
+        """The measure the implementation works on: ``binding_measure`` (what activations are capped by)."""
+        return self.binding_measure
+
+    def deduction_of(self, percent: Decimal) -> Decimal:
+        """The part of this pledge that ``percent`` of it deducts, in the pledge's unit.
+
+        Rounded down, to whole persons or to the cent: the registry never frees a state of more than the Council
+        decided (AMMR Arts 61(4), 62(4)).
+        """
+        exact = Decimal(self.pledged_measure) * Decimal(percent) / 100
+        return exact.quantize(Decimal(1) if self.kind == PledgeKind.RELOCATION else CENT, rounding=ROUND_DOWN)
 
     @transition(field=status, source=PledgeStatus.DRAFT, target=PledgeStatus.SUBMITTED, permission=_may_change_pledge)
     def submit(self):
@@ -288,6 +353,8 @@ class DeductionStatus(models.TextChoices):
 # A granted deduction is decided by a Council implementing act (AMMR Arts 61(4), 62(4)), and so public: the
 # one definition, for the queryset, the instance and the rules.
 GRANTED_DEDUCTION_STATUSES = (DeductionStatus.GRANTED_FULL, DeductionStatus.GRANTED_PARTIAL)
+# A request the Commission or the Council has still to decide (Arts 61(3)-(4), 62(3)-(4)).
+OPEN_DEDUCTION_STATUSES = (DeductionStatus.REQUESTED, DeductionStatus.UNDER_ASSESSMENT)
 
 
 class DeductionRequestQuerySet(models.QuerySet):
@@ -303,6 +370,10 @@ class DeductionRequestQuerySet(models.QuerySet):
         return self.filter(granted | Q(member_state_id=own_state)) if own_state else self.filter(granted)
 
 
+def _percent_or_null(name: str) -> Q:
+    return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0, f"{name}__lte": 100})
+
+
 class DeductionRequest(FSMModelMixin, models.Model):
     """A request to deduct a state's contributions (AMMR Arts 61-62); the Council decides by implementing act."""
 
@@ -311,11 +382,27 @@ class DeductionRequest(FSMModelMixin, models.Model):
     article = models.CharField(max_length=2, choices=DeductionArticle.choices)
     scope = models.CharField(max_length=8, choices=DeductionScope.choices)
     requested_percent = models.DecimalField(
-        max_digits=7, decimal_places=4, help_text="Part of the fair share to deduct, in percent (100 for full)."
+        max_digits=7,
+        decimal_places=4,
+        help_text="Part of the pledges to deduct, in percent (100 for full).",
     )
-    granted_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    granted_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The share of the state's binding pledges (in relocation equivalents) the Council deducted.",
+    )
+    # What the Council deducted from each type of measure (AMMR Art. 56(2)), in percent of the state's binding
+    # pledges of that type; set when granted.
+    relocations_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    financial_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    alternative_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     grounds = models.TextField()
     council_act_reference = models.CharField(max_length=120, blank=True)
+    council_act_date = models.DateField(
+        null=True, blank=True, help_text="The date of the Council implementing act that granted the deduction."
+    )
     illustrative = models.BooleanField(default=False)
     status = FSMField(default=DeductionStatus.REQUESTED, choices=DeductionStatus.choices, protected=True)
     version = models.PositiveIntegerField(default=1)
@@ -337,6 +424,14 @@ class DeductionRequest(FSMModelMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(scope="full") | Q(requested_percent=100), name="full_deduction_is_one_hundred_percent"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(relocations_percent__isnull=True) | Q(relocations_percent__gte=0, relocations_percent__lte=100)
+                )
+                & (Q(financial_percent__isnull=True) | Q(financial_percent__gte=0, financial_percent__lte=100))
+                & (Q(alternative_percent__isnull=True) | Q(alternative_percent__gte=0, alternative_percent__lte=100)),
+                name="deduction_percent_by_kind_range",
             ),
             # One granted deduction per state and cycle: two could add up beyond the whole contribution.
             models.UniqueConstraint(
@@ -395,3 +490,15 @@ class DeductionRequest(FSMModelMixin, models.Model):
     @property
     def effective_percent(self) -> Decimal:
         return self.granted_percent if self.granted_percent is not None else self.requested_percent
+
+    def percent_of_kind(self, kind: str) -> Decimal | None:
+        """What the Council deducted from the state's binding pledges of ``kind``, in percent (AMMR Arts 61-62)."""
+        return getattr(self, f"{KIND_PERCENT_FIELD[kind]}")
+
+
+# The field of ``DeductionRequest`` holding what the Council deducted from each type of measure.
+KIND_PERCENT_FIELD = {
+    PledgeKind.RELOCATION: "relocations_percent",
+    PledgeKind.FINANCIAL: "financial_percent",
+    PledgeKind.ALTERNATIVE: "alternative_percent",
+}

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from pledges.pledging.models import DeductionRequest, Pledge, PledgeKind, states_whose_pledges_are_visible
+from pledges.pledging.models import (
+    BINDING_MEASURE,
+    DeductionRequest,
+    Pledge,
+    PledgeKind,
+    states_whose_pledges_are_visible,
+)
 from solidarity.domain.fairshare import FairShareError
 from solidarity.domain.models import CycleStatus, SolidarityCycle
 from solidarity.domain.selectors import FairShareRow, PledgedTotals, fair_share_table
@@ -24,6 +30,12 @@ def pledge_history(pledge: Pledge, *, viewer, page: int = 1):
 
 
 def granted_deductions_percent(cycle: SolidarityCycle) -> dict[str, Decimal]:
+    """The share of each state's pledges a Council implementing act deducted (the hook of the same name).
+
+    AMMR Art. 61(1), 62(1): a deduction is of the state's "pledged contributions set out in the Council
+    implementing act"; it lowers the pledges themselves (``Pledge.binding_measure``), and this figure says how
+    much of them, for the fair-share table's deduction column. It never lowers the fair share. One query.
+    """
     return {
         d.member_state_id: d.granted_percent if d.granted_percent is not None else d.requested_percent
         for d in DeductionRequest.objects.granted().filter(cycle=cycle)
@@ -32,23 +44,27 @@ def granted_deductions_percent(cycle: SolidarityCycle) -> dict[str, Decimal]:
 
 def pledged_totals(cycle: SolidarityCycle, *, viewer, states) -> dict[str, PledgedTotals]:
     """Each of ``states``' counted pledges of ``cycle`` (the ``solidarity.domain.hooks.pledged_totals`` hook),
-    for the states whose pledges ``viewer`` may see: one query."""
+    for the states whose pledges ``viewer`` may see: one query.
+
+    Each pledge counts for its binding measure (``BINDING_MEASURE``): what a Council implementing act deducted
+    is no longer pledged (AMMR Arts 61(1), 62(1)), so coverage and implementation follow the reduced pledges.
+    """
     totals = {
         row["member_state_id"]: row
         for row in Pledge.objects.counted()
         .visible_to(viewer, cycle=cycle)
         .values("member_state_id")
         .annotate(
-            relocations=Sum("quantity", filter=Q(kind=PledgeKind.RELOCATION)),
-            financial=Sum("amount_eur", filter=Q(kind=PledgeKind.FINANCIAL)),
-            alternative=Sum("amount_eur", filter=Q(kind=PledgeKind.ALTERNATIVE)),
+            relocations=Sum(BINDING_MEASURE, filter=Q(kind=PledgeKind.RELOCATION)),
+            financial=Sum(BINDING_MEASURE, filter=Q(kind=PledgeKind.FINANCIAL)),
+            alternative=Sum(BINDING_MEASURE, filter=Q(kind=PledgeKind.ALTERNATIVE)),
         )
         .order_by()
     }
     result = {}
     for code in states_whose_pledges_are_visible(viewer, cycle, states):
         total = totals.get(code, {})
-        relocations = total.get("relocations") or 0
+        relocations = int(total.get("relocations") or 0)
         financial = total.get("financial") or Decimal("0.00")
         alternative = total.get("alternative") or Decimal("0.00")
         result[code] = PledgedTotals(

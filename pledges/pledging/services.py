@@ -1,12 +1,23 @@
 """Every write to pledges and to the deductions of them, and the checks that decide whether a write may be
 offered: who records a pledge for which state, in which cycle, and when a pledge can still change."""
 
-from decimal import Decimal
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from pledges.pledging.models import DeductionRequest, DeductionScope, DeductionStatus, Pledge, PledgeKind, PledgeStatus
+from pledges.pledging.models import (
+    DEDUCT_TRANSITION,
+    KIND_PERCENT_FIELD,
+    OPEN_DEDUCTION_STATUSES,
+    DeductionRequest,
+    DeductionScope,
+    DeductionStatus,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+)
 from pledges.pledging.selectors import pledging_cycles
 from solidarity.domain.models import CycleStatus, DesignationKind, MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
@@ -291,7 +302,7 @@ def deduction_request(
     elif scope == DeductionScope.PARTIAL:
         if requested_percent in (None, ""):
             raise ValidationFailed(
-                "Give the part of the contribution to deduct, in percent.", code="required", field="requested_percent"
+                "Give the part of the pledges to deduct, in percent.", code="required", field="requested_percent"
             )
         percent = read_decimal(requested_percent, field="requested_percent")
         if not Decimal(0) < percent < Decimal(100):
@@ -327,6 +338,103 @@ def deduction_request(
     return deduction
 
 
+def _read_act_date(value) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationFailed(
+            _("Give the date of the Council implementing act as YYYY-MM-DD."), code="invalid", field="council_act_date"
+        ) from None
+
+
+def _percent_by_kind(transition: str, granted_percent, percent_by_kind) -> dict[str, Decimal]:
+    """What the Council deducts from each type of measure (AMMR Art. 56(2)), in percent: 100 for all of them in a
+    full deduction; in a partial one the percent given for each type, or ``granted_percent`` for every type."""
+    if transition == "grant_full":
+        return dict.fromkeys(PledgeKind.values, Decimal(100))
+    given = {kind: value for kind, value in (percent_by_kind or {}).items() if value not in (None, "")}
+    unknown = set(given) - set(PledgeKind.values)
+    if unknown:
+        raise ValidationFailed(
+            _("Deductions are decided by type of measure: relocation, financial or alternative."),
+            code="invalid_choice",
+            field="percent_by_kind",
+        )
+    if granted_percent in (None, "") and not given:
+        raise ValidationFailed(
+            _("Give the part granted, in percent, or the part of each type of measure."),
+            code="required",
+            field="granted_percent",
+        )
+    result = {}
+    for kind in PledgeKind.values:
+        field = f"{KIND_PERCENT_FIELD[kind]}" if kind in given else "granted_percent"
+        value = given.get(kind, granted_percent)
+        percent = Decimal(0) if value in (None, "") else read_decimal(value, field=field)
+        if not Decimal(0) <= percent <= Decimal(100):
+            raise ValidationFailed(_("A deduction lies between 0 and 100 %."), code="out_of_range", field=field)
+        result[kind] = percent
+    if all(percent == 0 for percent in result.values()) or all(percent == 100 for percent in result.values()):
+        raise ValidationFailed(
+            _("A partial deduction takes part of the pledges: above 0 and below 100 % of them."),
+            code="out_of_range",
+            field="granted_percent",
+        )
+    return result
+
+
+def _deduct_from_pledges(deduction: DeductionRequest, percent_by_kind: dict[str, Decimal], *, actor, reason: str):
+    """Lower the state's binding pledges of the cycle by what the Council deducted (AMMR Arts 61(1), 62(1), 62(4));
+    return the share of them deducted, in relocation equivalents (percent), or None when it has none.
+
+    A pledge keeps its amount and records the deducted part (``Pledge.binding_measure``), each in its history.
+    A part already activated is not deducted silently: the grant is refused (409 ``deduction_below_activated``),
+    because the registry records the Council's decision as taken or not at all; the coordinator first settles
+    the activations (a proposed one can be declined) or records the act's actual figures.
+    """
+    pledges = list(
+        Pledge.objects.select_for_update()
+        .filter(cycle_id=deduction.cycle_id, member_state_id=deduction.member_state_id, status=PledgeStatus.RECORDED)
+        .select_related("cycle")
+        .order_by("pk")
+    )
+    cycle = deduction.cycle
+    pledged_equivalent = deducted_equivalent = Decimal(0)
+    changes = []
+    for pledge in pledges:
+        deducted = pledge.deduction_of(percent_by_kind[pledge.kind])
+        if Decimal(pledge.pledged_measure) - deducted < pledge.activated:
+            raise Conflict(
+                _(
+                    "%(activated)s of the %(kind)s pledge %(pk)s is already activated: a deduction of %(percent)s %% "
+                    "would leave less binding than activated."
+                )
+                % {
+                    "activated": f"{pledge.activated:,}",
+                    "kind": pledge.get_kind_display().lower(),
+                    "pk": pledge.pk,
+                    "percent": percent_by_kind[pledge.kind],
+                },
+                code="deduction_below_activated",
+                extra={"pledge": pledge.pk, "activated": str(pledge.activated), "deducted": str(deducted)},
+            )
+        unit = {"relocations": pledge.pledged_measure} if pledge.kind == PledgeKind.RELOCATION else None
+        pledged_equivalent += cycle.relocation_equivalent(**(unit or {"euros": pledge.pledged_measure}))
+        deducted_equivalent += cycle.relocation_equivalent(
+            **({"relocations": deducted} if unit else {"euros": deducted})
+        )
+        changes.append((pledge, deducted))
+    for pledge, deducted in changes:
+        if pledge.deducted != deducted:
+            pledge.deducted = deducted
+            save_audited(pledge, actor=actor, reason=reason, transition=DEDUCT_TRANSITION)
+    if not pledged_equivalent:
+        return None
+    return (deducted_equivalent * 100 / pledged_equivalent).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
 def deduction_decide(
     *,
     deduction: DeductionRequest,
@@ -335,31 +443,44 @@ def deduction_decide(
     reason: str,
     granted_percent=None,
     council_act_reference: str = "",
+    council_act_date=None,
+    percent_by_kind: dict | None = None,
 ) -> DeductionRequest:
-    """The coordinator records the Commission's assessment or the Council's decision (Art. 62(3)-(4))."""
+    """The coordinator records the Commission's assessment or the Council's decision (Art. 62(3)-(4)).
+
+    A grant records the Council implementing act (reference and date) and what it deducts from each type of
+    measure, and lowers the state's binding pledges of the cycle accordingly (``_deduct_from_pledges``): AMMR
+    Art. 61(1), "a partial or full deduction of its pledged contributions set out in the Council implementing
+    act". The fair share is not touched.
+    """
     with transaction.atomic():
         locked = lock(DeductionRequest, deduction.pk)
-        if transition in ("grant_full", "grant_partial") and actor.has_perm("pledges.decide_deduction", locked):
+        granting = transition in ("grant_full", "grant_partial")
+        if granting and actor.has_perm("pledges.decide_deduction", locked) and locked.status in OPEN_DEDUCTION_STATUSES:
             reference = (council_act_reference or "").strip()
             if not reference:
                 # No Council act, no grant (Art. 62(4)): a missing precondition, 409 as every refused transition.
                 raise TransitionNotAllowed(
-                    "A deduction is granted by a Council implementing act: give its reference.",
+                    _("A deduction is granted by a Council implementing act: give its reference."),
                     code="council_act_required",
                     field="council_act_reference",
                 )
-            locked.council_act_reference = reference
+            if council_act_date in (None, ""):
+                raise TransitionNotAllowed(
+                    _("A deduction is granted by a Council implementing act: give its date."),
+                    code="council_act_date_required",
+                    field="council_act_date",
+                )
+            act_date = _read_act_date(council_act_date)
+            percents = _percent_by_kind(transition, granted_percent, percent_by_kind)
+            locked.council_act_reference, locked.council_act_date = reference, act_date
+            for kind, percent in percents.items():
+                setattr(locked, KIND_PERCENT_FIELD[kind], percent)
+            share = _deduct_from_pledges(locked, percents, actor=actor, reason=reason)
             if transition == "grant_partial":
-                if granted_percent in (None, ""):
-                    raise ValidationFailed(
-                        "Give the part granted, in percent.", code="required", field="granted_percent"
-                    )
-                percent = read_decimal(granted_percent, field="granted_percent")
-                if not Decimal(0) < percent < Decimal(100):
-                    raise ValidationFailed(
-                        "A partial deduction lies between 0 and 100 %.", code="out_of_range", field="granted_percent"
-                    )
-                locked.granted_percent = percent
+                # Deducted unevenly by type: the share of the state's pledges deducted, in relocation equivalents.
+                uniform = set(percents.values())
+                locked.granted_percent = uniform.pop() if len(uniform) == 1 else (share or Decimal(0))
         try:
             with transaction.atomic():
                 apply_transition(
@@ -372,7 +493,8 @@ def deduction_decide(
                 )
         except IntegrityError:
             raise Conflict(
-                f"{locked.member_state_id} already has a granted deduction for {locked.cycle.year}.",
+                _("%(state)s already has a granted deduction for %(year)s.")
+                % {"state": locked.member_state_id, "year": locked.cycle.year},
                 code="deduction_already_granted",
             ) from None
     return locked

@@ -11,8 +11,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from solidarity.domain import filters
+from solidarity.domain.api_adjustments import IndicativeAdjustmentSerializer, indicative_adjustment_payload
 from solidarity.domain.fairshare import FairShareError
-from solidarity.domain.models import Designation, MemberState, ReferenceFigure, SolidarityCycle
+from solidarity.domain.models import (
+    Designation,
+    MemberState,
+    ReferenceFigure,
+    SolidarityCycle,
+)
 from solidarity.domain.selectors import FairShareRow, fair_share_table
 from solidarity.domain.services import cycle_create, cycle_transition, cycle_update, designation_set
 from solidarity.platform.api import (
@@ -136,9 +142,9 @@ class FairShareRowSerializer(RegistrySerializer):
     share = _decimal(9, 4, "Share in percent, each rounded half-up to 4 places: the column may miss 100 by 0.0001s.")
     relocations = _count("Fair share in relocations, by the cycle's rounding rule.")
     financial_eur = _decimal(17, 2, "Fair share in euros.")
-    deduction_percent = _decimal(9, 4, "Granted deduction, percent of the contribution (Arts 61-62).")
-    obligation_relocations = _count("Fair share in relocations after any granted deduction.")
-    obligation_financial_eur = _decimal(17, 2, "Fair share in euros after any granted deduction.")
+    deduction_percent = _decimal(9, 4, "Share of the state's pledges a Council act deducted, % (Arts 61-62).")
+    obligation_relocations = _count("The fair share in relocations: `relocations` (a deduction lowers pledges).")
+    obligation_financial_eur = _decimal(17, 2, "The fair share in euros: `financial_eur` (Art. 61(1): pledges).")
     official_share = _decimal(9, 4, "Share printed in the Council act, if recorded.")
     official_difference = _decimal(9, 4, "Computed share minus official share, in percentage points.")
     pledges_visible = serializers.BooleanField(
@@ -148,7 +154,18 @@ class FairShareRowSerializer(RegistrySerializer):
     pledged_financial_eur = _decimal(17, 2, "Counted financial pledges; null where not visible.")
     pledged_alternative_eur = _decimal(17, 2, "Counted alternative measures (euro value); null where not visible.")
     pledged_relocation_equivalent = _decimal(17, 2, "Counted pledges in relocation equivalents; null if not visible.")
-    coverage = _decimal(11, 2, "Pledged equivalents in percent of the obligation; null if not visible or not in key.")
+    coverage = _decimal(
+        11,
+        2,
+        "Binding pledges in relocation equivalents, percent of the fair share; null if not visible or not in key.",
+    )
+    indicative_adjustments = IndicativeAdjustmentSerializer(
+        many=True,
+        help_text=(
+            "Figures of the Commission proposal or the Council act's annex that differ from the key, with their "
+            "source and whether their legal basis was verified (e.g. 2026: zero in the act's annex)."
+        ),
+    )
 
 
 def fair_share_payload(row: FairShareRow) -> dict:
@@ -175,6 +192,7 @@ def fair_share_payload(row: FairShareRow) -> dict:
         "pledged_alternative_eur": row.pledged_alternative_eur if visible else None,
         "pledged_relocation_equivalent": row.pledged_relocation_equivalent if visible else None,
         "coverage": row.coverage_percent,
+        "indicative_adjustments": [indicative_adjustment_payload(a) for a in row.indicative_adjustments],
     }
 
 

@@ -95,7 +95,10 @@ class ScenarioSerializer(WriteControlFields, RegistryModelSerializer):
     deductions_percent = serializers.DictField(
         child=serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=100),
         required=False,
-        help_text='Deductions by state code, percent of the contribution: {"AT": "100"}. Default: the granted ones.',
+        help_text=(
+            'Deductions by state code, percent of the state\'s pledges: {"AT": "100"}. Default: the granted ones. '
+            "Reported in `deduction_percent`; a deduction lowers pledges, never the fair share (Art. 61(1))."
+        ),
     )
     states_in_key = serializers.ListField(
         child=serializers.CharField(max_length=2),
@@ -144,9 +147,11 @@ class KeyColumnsSerializer(RegistrySerializer):
     share = _decimal(9, 4, "Share in percent, each rounded half-up to 4 places: the column may miss 100 by 0.0001s.")
     relocations = _count("Fair share in relocations.")
     financial_eur = _decimal(17, 2, "Fair share in euros.")
-    deduction_percent = _decimal(9, 4, "Deduction, percent of the contribution (Arts 61-62).")
-    obligation_relocations = _count("Fair share in relocations after the deduction.")
-    obligation_financial_eur = _decimal(17, 2, "Fair share in euros after the deduction.")
+    deduction_percent = _decimal(
+        9, 4, "Share of the state's pledges deducted, in percent (Arts 61-62); the fair share is unchanged by it."
+    )
+    obligation_relocations = _count("The fair share in relocations: equal to `relocations` (Art. 61(1)).")
+    obligation_financial_eur = _decimal(17, 2, "The fair share in euros: equal to `financial_eur` (Art. 61(1)).")
     pledged_relocation_equivalent = _decimal(
         17, 2, "Counted pledges in relocation equivalents at this key's euro per relocation; null if not visible."
     )

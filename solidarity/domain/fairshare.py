@@ -51,7 +51,8 @@ class KeyParameters:
     weight_population: Decimal = Decimal("0.5")
     weight_gdp: Decimal = Decimal("0.5")
     relocation_rounding: str = "up"  # "up" or "half_up"
-    # Granted deductions, in percent of the state's contribution (Arts 61-62): 100 means adjusted to zero.
+    # The share of each state's pledges a Council act deducted, in percent (Arts 61-62). Reported beside the fair
+    # share, never applied to it: a deduction lowers the state's pledges, not its fair share.
     deductions_percent: Mapping[str, Decimal] = field(default_factory=dict)
 
 
@@ -62,8 +63,8 @@ class FairShare:
     share_percent: Decimal  # rounded half-up to SHARE_PLACES, each on its own (``round_share``)
     relocations: int  # fair share in relocations, by the cycle's rounding rule
     financial_eur: Decimal  # fair share in euros
-    deduction_percent: Decimal
-    obligation_relocations: int  # after any granted deduction
+    deduction_percent: Decimal  # share of the state's pledges deducted (Arts 61-62); the fair share is unchanged
+    obligation_relocations: int  # the fair share itself: a deduction lowers pledges, not the share (Art. 61(1))
     obligation_financial_eur: Decimal
 
 
@@ -82,7 +83,12 @@ def round_relocations(value: Decimal, rule: str) -> int:
 
 
 def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters) -> list[FairShare]:
-    """Fair shares of the states in ``figures`` (the key's states, in the order wanted back)."""
+    """Fair shares of the states in ``figures`` (the key's states, in the order wanted back).
+
+    A deduction does not change them: AMMR Art. 61(1) (and 62(1)) lets a state request "a partial or full
+    deduction of its pledged contributions set out in the Council implementing act", so it lowers the state's
+    pledges (``pledges.pledging``), and ``deduction_percent`` only reports it; ``obligation_*`` equal the share.
+    """
     if not figures:
         raise FairShareError("No state is in the key: there is nothing to share.", code="key_empty")
     missing = [f.member_state for f in figures if f.population is None or f.gdp_eur_million is None]
@@ -127,7 +133,6 @@ def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters
         )
         financial = (percent * parameters.reference_financial_eur / HUNDRED).quantize(CENT, ROUND_HALF_UP)
         deduction = Decimal(parameters.deductions_percent.get(figure.member_state, 0))
-        kept = (HUNDRED - deduction) / HUNDRED
         shares.append(
             FairShare(
                 member_state=figure.member_state,
@@ -136,8 +141,8 @@ def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters
                 relocations=relocations,
                 financial_eur=financial,
                 deduction_percent=deduction,
-                obligation_relocations=round_relocations(relocations * kept, parameters.relocation_rounding),
-                obligation_financial_eur=(financial * kept).quantize(CENT, ROUND_HALF_UP),
+                obligation_relocations=relocations,
+                obligation_financial_eur=financial,
             )
         )
     return shares

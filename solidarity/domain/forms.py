@@ -85,7 +85,7 @@ class ScenarioForm(ServiceForm):
         help_text="The states that share the pool. The cycle's key is every state bound by solidarity.",
     )
     deductions = forms.CharField(
-        label="Deductions (percent of the fair share, by state)",
+        label="Deductions (percent of the state's pledges, by state; the fair share is unchanged)",
         required=False,
         help_text="One per line or separated by commas, as code and percent: AT 100, BE 20.",
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -10,7 +10,8 @@ from solidarity.platform.hooks import Hook
 # is hidden from ``viewer``.
 pledged_totals = Hook("pledged_totals", default=lambda cycle, *, viewer, states: {})
 
-# granted_deductions_percent(cycle) -> {state code: Decimal percent}: the deductions granted to each state.
+# granted_deductions_percent(cycle) -> {state code: Decimal percent}: the share of each state's pledges a Council
+# implementing act deducted (AMMR Arts 61(1), 62(1)): reported in the fair-share table, never applied to the share.
 granted_deductions_percent = Hook("granted_deductions_percent", default=lambda cycle: {})
 
 # record_pledges_on_adoption(*, cycle, actor, reason) -> (number recorded, drafts left): called inside the

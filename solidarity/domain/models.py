@@ -394,3 +394,60 @@ class Scenario(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.cycle.year})"
+
+
+class IndicativeFigure(models.TextChoices):
+    RELOCATIONS = "relocations", _("Relocations (persons)")
+    FINANCIAL_EUR = "financial_eur", _("Financial contribution (EUR)")
+
+
+class IndicativeSource(models.TextChoices):
+    COMMISSION_PROPOSAL = "commission_proposal", _("Commission proposal (Art. 12)")
+    COUNCIL_ACT = "council_act", _("Council implementing act, annex (Art. 57)")
+
+
+class IndicativeAdjustment(models.Model):
+    """A state's indicative contribution printed in the Commission proposal or the Council act's annex that differs
+    from what the key gives, recorded with its source and whether its legal basis was verified.
+
+    Not a deduction: a deduction is of a state's "pledged contributions set out in the Council implementing act"
+    (AMMR Art. 61(1), 62(1)) and lowers its pledges. For 2026, AT, CZ, HR and PL were "adjusted to zero" in the
+    act, while Spain's statement to it says this was done "without the Council having decided on these
+    deductions" (DOMAIN.md, "Deductions"): "zero in the act's annex; legal basis not verified". The fair share
+    stays as computed; the adjustment is shown beside it.
+    """
+
+    cycle = models.ForeignKey(SolidarityCycle, on_delete=models.CASCADE, related_name="indicative_adjustments")
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="indicative_adjustments")
+    figure = models.CharField(max_length=16, choices=IndicativeFigure.choices)
+    source = models.CharField(max_length=24, choices=IndicativeSource.choices)
+    value = models.DecimalField(
+        max_digits=17, decimal_places=2, help_text=_("The figure as printed in the source: persons or euros.")
+    )
+    source_text = models.CharField(max_length=300, help_text=_("Where it is printed, or reported, in words."))
+    legal_basis_verified = models.BooleanField(
+        default=False, help_text=_("Whether the provision the figure rests on was read and checked.")
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = audited()
+
+    class Meta:
+        ordering = ["cycle__year", "member_state__protocol_order", "figure", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member_state", "figure", "source"], name="one_indicative_adjustment_per_figure"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="indicative_adjustment_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_state_id} {self.get_figure_display()} {self.value} ({self.cycle.year})"
+
+    @property
+    def status_label(self) -> str:
+        """How far the figure is established: the words the fair-share page and the API show."""
+        if self.legal_basis_verified:
+            return str(_("legal basis verified"))
+        return str(_("legal basis not verified"))

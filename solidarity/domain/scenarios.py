@@ -103,6 +103,8 @@ def scenarios_visible_to(user, queryset=None):
 
 
 def scenario_key_parameters(scenario: Scenario) -> KeyParameters:
+    """The scenario's key. Its ``deductions_percent`` is reported beside each fair share, not applied to it: a
+    deduction is of the state's pledges (AMMR Art. 61(1), 62(1)), never of its fair share."""
     return KeyParameters(
         reference_relocations=scenario.reference_relocations,
         reference_financial_eur=scenario.reference_financial_eur,

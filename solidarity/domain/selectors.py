@@ -6,7 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from solidarity.domain import hooks
 from solidarity.domain.fairshare import CENT, FairShare, KeyFigures, KeyParameters, compute_fair_shares
-from solidarity.domain.models import MemberState, OfficialShare, ReferenceFigure, SolidarityCycle
+from solidarity.domain.models import (
+    IndicativeAdjustment,
+    MemberState,
+    OfficialShare,
+    ReferenceFigure,
+    SolidarityCycle,
+)
 
 
 def cycle_key_parameters(cycle: SolidarityCycle, *, deductions_percent: Mapping[str, Decimal] | None = None):
@@ -76,6 +82,9 @@ class FairShareRow:
     pledged_financial_eur: Decimal = Decimal("0.00")
     pledged_alternative_eur: Decimal = Decimal("0.00")
     pledged_relocation_equivalent: Decimal = Decimal("0.00")
+    # Figures of the Commission proposal or the Council act's annex that differ from the key, with their source
+    # (``IndicativeAdjustment``): shown beside the fair share, never applied to it.
+    indicative_adjustments: tuple[IndicativeAdjustment, ...] = ()
 
     @property
     def in_key(self) -> bool:
@@ -89,15 +98,15 @@ class FairShareRow:
 
     @property
     def coverage_percent(self) -> Decimal | None:
-        """Coverage: pledged relocation equivalents as a percentage of the fair share left after deductions.
+        """Coverage: binding pledges, in relocation equivalents, as a percentage of the fair share.
 
         The one home of coverage (AMMR Art. 66: the fair share is what a state's pledges are measured against).
+        A granted deduction lowers the pledges (Art. 61(1), 62(1): "its pledged contributions set out in the
+        Council implementing act"), so it lowers coverage; the fair share stays as computed.
         """
-        if not self.pledges_visible or self.fair_share is None or not self.fair_share.obligation_relocations:
+        if not self.pledges_visible or self.fair_share is None or not self.fair_share.relocations:
             return None
-        return (self.pledged_relocation_equivalent * 100 / self.fair_share.obligation_relocations).quantize(
-            CENT, ROUND_HALF_UP
-        )
+        return (self.pledged_relocation_equivalent * 100 / self.fair_share.relocations).quantize(CENT, ROUND_HALF_UP)
 
 
 def fair_share_table(cycle: SolidarityCycle, *, viewer) -> list[FairShareRow]:
@@ -105,11 +114,14 @@ def fair_share_table(cycle: SolidarityCycle, *, viewer) -> list[FairShareRow]:
 
     The pledges come from the layer that holds them (``hooks.pledged_totals``), only for the states whose
     pledges ``viewer`` may see. A constant number of queries: states, figures, deductions, official shares,
-    pledge totals.
+    indicative adjustments, pledge totals.
     """
     states = list(MemberState.objects.all())
     shares = cycle_fair_shares(cycle, deductions_percent=hooks.granted_deductions_percent(cycle), states=states)
     official = dict(OfficialShare.objects.filter(cycle=cycle).values_list("member_state_id", "share_percent"))
+    adjustments = {}
+    for adjustment in IndicativeAdjustment.objects.filter(cycle=cycle):
+        adjustments.setdefault(adjustment.member_state_id, []).append(adjustment)
     pledged = hooks.pledged_totals(cycle, viewer=viewer, states=states)
     rows = []
     for state in states:
@@ -125,6 +137,7 @@ def fair_share_table(cycle: SolidarityCycle, *, viewer) -> list[FairShareRow]:
                 pledged_financial_eur=shown.financial_eur,
                 pledged_alternative_eur=shown.alternative_eur,
                 pledged_relocation_equivalent=shown.relocation_equivalent,
+                indicative_adjustments=tuple(adjustments.get(state.code, ())),
             )
         )
     return rows

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from solidarity.domain import services
@@ -240,11 +241,13 @@ FAIR_SHARE_COLUMNS = (
     TableColumn("difference", "Difference (percentage points)", POINTS, lambda row: row.official_difference),
     TableColumn("relocations", "Fair share (relocations)", INTEGER, _fair("relocations")),
     TableColumn("financial_eur", "Fair share (EUR)", EUR, _fair("financial_eur")),
-    TableColumn("deduction", "Deduction (%)", DECIMAL, _fair("deduction_percent")),
+    # A deduction lowers the state's pledges, not its fair share (AMMR Art. 61(1), 62(1)): the column says how much
+    # of them the Council deducted, and the obligation is the fair share itself.
+    TableColumn("deduction", gettext_lazy("Pledges deducted by the Council (%)"), DECIMAL, _fair("deduction_percent")),
     TableColumn(
-        "obligation_relocations", "Obligation after deduction (relocations)", INTEGER, _fair("obligation_relocations")
+        "obligation_relocations", gettext_lazy("Obligation (relocations)"), INTEGER, _fair("obligation_relocations")
     ),
-    TableColumn("obligation_eur", "Obligation after deduction (EUR)", EUR, _fair("obligation_financial_eur")),
+    TableColumn("obligation_eur", gettext_lazy("Obligation (EUR)"), EUR, _fair("obligation_financial_eur")),
     TableColumn("pledged", "Pledged (relocation equivalent)", DECIMAL, _visible("pledged_relocation_equivalent")),
     TableColumn("coverage", "Coverage (%)", DECIMAL, lambda row: row.coverage_percent),
 )
@@ -294,7 +297,12 @@ def _display_row(row: FairShareRow) -> dict:
         else:
             # Outside the key there is no fair share; a fully deducted state has no coverage to measure.
             cells.append(_cell(value, column.kind, placeholder="not applicable"))
-    return {"state": row.member_state, "in_key": row.in_key, "cells": cells}
+    return {
+        "state": row.member_state,
+        "in_key": row.in_key,
+        "cells": cells,
+        "adjustments": row.indicative_adjustments,
+    }
 
 
 def _totals(rows: list[FairShareRow]) -> dict:
@@ -306,7 +314,9 @@ def _totals(rows: list[FairShareRow]) -> dict:
 
     pledged = sum((row.pledged_relocation_equivalent for row in in_key if row.pledges_visible), Decimal(0))
     obligation = total("obligation_relocations")
-    coverage = (pledged * 100 / obligation).quantize(CENT, ROUND_HALF_UP) if all_visible and obligation else None
+    # Coverage of the key's states together: binding pledges against the fair shares (see coverage_percent).
+    fair = total("relocations")
+    coverage = (pledged * 100 / fair).quantize(CENT, ROUND_HALF_UP) if all_visible and fair else None
     values = {
         "share": total("share_percent"),
         "relocations": total("relocations"),
@@ -334,7 +344,7 @@ def _header(column: TableColumn, sort_key: str, descending: bool) -> dict:
 
 def _export(export_format: str, cycle: SolidarityCycle, rows: list[FairShareRow]):
     columns = [exports.Column("Code"), exports.Column("Member State")]
-    columns += [exports.Column(c.label, _XLSX_FORMATS.get(c.kind)) for c in FAIR_SHARE_COLUMNS[1:]]
+    columns += [exports.Column(str(c.label), _XLSX_FORMATS.get(c.kind)) for c in FAIR_SHARE_COLUMNS[1:]]
     columns.append(exports.Column("In the key"))
     data = (
         [row.member_state.code, row.member_state.name, *[c.value(row) for c in FAIR_SHARE_COLUMNS[1:]], row.in_key]
@@ -376,7 +386,7 @@ def fair_shares(request, year: int):
         in_key_rows=[row for row in display if row["in_key"]],
         outside_rows=[row for row in display if not row["in_key"]],
         totals=_totals(rows),
-        sorted_by=column.label if column else "",
+        sorted_by=str(column.label) if column else "",
         descending=descending,
         some_pledges_hidden=any(not row.pledges_visible for row in rows),
         has_official=any(row.official_share_percent is not None for row in rows),

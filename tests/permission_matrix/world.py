@@ -311,6 +311,7 @@ def build_world() -> World:
                 transition="grant_partial",
                 granted_percent="5",
                 council_act_reference="Council Implementing Decision (EU) 2027/9",
+                council_act_date=today,
                 actor=coordinator,
                 reason=REASON,
             )

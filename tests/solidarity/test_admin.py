@@ -19,6 +19,7 @@ from solidarity.accounts.tokens import issue_api_token
 from solidarity.domain.models import (
     Designation,
     DesignationKind,
+    IndicativeAdjustment,
     OfficialShare,
     ReferenceFigure,
     Scenario,
@@ -49,6 +50,7 @@ WRITABLE_MODELS = [
 READ_ONLY_MODELS = [
     "solidarity/memberstate",
     "solidarity/officialshare",
+    "solidarity/indicativeadjustment",
     "pledges/activation",
     "pledges/fulfilment",
     "pledges/responsibilityoffset",
@@ -86,6 +88,14 @@ def registry_data(cycle_with_figures, be_official):
         cycle=cycle_with_figures, member_state=state("IT"), kind=DesignationKind.UNDER_PRESSURE, ground="sar"
     )
     OfficialShare.objects.create(cycle=cycle_with_figures, member_state=state("DE"), share_percent=Decimal("21.6890"))
+    IndicativeAdjustment.objects.create(
+        cycle=cycle_with_figures,
+        member_state=state("AT"),
+        figure="relocations",
+        source="council_act",
+        value=Decimal(0),
+        source_text="Reported as zero in the act's annex",
+    )
     pledge = PledgeFactory(cycle=cycle_with_figures, member_state=state("BE"), status=PledgeStatus.SUBMITTED)
     DeductionRequest.objects.create(
         cycle=cycle_with_figures,

@@ -13,7 +13,13 @@ from django.core.management import CommandError, call_command
 from pledges.pledging.models import DeductionRequest
 from solidarity.accounts.models import User
 from solidarity.demo import DEMO_PASSWORD, DEMO_USERS
-from solidarity.domain.models import Designation, OfficialShare, ReferenceFigure, SolidarityCycle
+from solidarity.domain.models import (
+    Designation,
+    IndicativeAdjustment,
+    OfficialShare,
+    ReferenceFigure,
+    SolidarityCycle,
+)
 from solidarity.domain.selectors import cycle_fair_shares
 from solidarity.domain.services import FigureRow, reference_figures_replace
 
@@ -121,29 +127,33 @@ def test_designations_of_the_pressure_decision(demo):
     assert {designation.source for designation in designations} == {"Commission Implementing Decision (EU) 2025/2323"}
 
 
-def test_reported_deductions_are_granted_in_full_with_their_source(demo):
-    deductions = DeductionRequest.objects.filter(cycle__year=2026)
-    assert sorted(d.member_state_id for d in deductions) == ["AT", "CZ", "HR", "PL"]
-    for deduction in deductions:
-        assert deduction.status == "granted_full"
-        assert (deduction.article, deduction.scope) == ("62", "full")
-        assert deduction.requested_percent == deduction.granted_percent == Decimal(100)
-        assert deduction.council_act_reference == "Council Implementing Decision (EU) 2025/2642"
-        assert deduction.grounds == "Reported as adjusted to zero in the Council act (unverified)"
-        assert not deduction.illustrative
-        requested, granted = deduction.history.order_by("history_id")
-        assert (requested.status, requested.history_user, requested.history_change_reason) == (
-            "requested",
-            None,
-            "Demo data",
-        )
-        # The grant went through the coordinator's transition, not a status written on the row.
-        assert (granted.status, granted.history_transition, granted.history_user.username) == (
-            "granted_full",
-            "grant_full",
-            "coordinator",
-        )
-        assert granted.history_change_reason.startswith("Demo data")
+def test_the_reported_2026_zeros_are_the_acts_figures_not_granted_deductions(demo, client):
+    # DOMAIN.md, "Deductions": AT, CZ, HR and PL are "zero in the act's annex; legal basis not verified"; Spain's
+    # statement to the act disputes that the Council decided deductions (AMMR Arts 61-62).
+    assert not DeductionRequest.objects.filter(cycle__year=2026).granted().exists()
+    # The one request is illustrative and undecided: Bulgaria's, under Art. 62.
+    (request,) = DeductionRequest.objects.filter(cycle__year=2026)
+    assert (request.member_state_id, request.article, request.status, request.illustrative) == (
+        "BG",
+        "62",
+        "requested",
+        True,
+    )
+    zeros = IndicativeAdjustment.objects.filter(cycle__year=2026)
+    assert sorted({z.member_state_id for z in zeros}) == ["AT", "CZ", "HR", "PL"]
+    assert {(z.figure, z.source, z.value) for z in zeros} == {
+        ("relocations", "council_act", Decimal(0)),
+        ("financial_eur", "council_act", Decimal(0)),
+    }
+    for zero in zeros:
+        assert not zero.legal_basis_verified and zero.status_label == "legal basis not verified"
+        assert "Council Implementing Decision (EU) 2025/2642" in zero.source_text
+        assert "without the Council having decided on these deductions" in zero.note
+        (created,) = zero.history.all()
+        assert (created.history_user, created.history_change_reason) == (None, "Demo data")
+    # The fair share stays as the key computes it.
+    shares = cycle_fair_shares(SolidarityCycle.objects.get(year=2026))
+    assert shares["AT"].obligation_relocations == shares["AT"].relocations > 0
 
 
 def test_2027_cycle_is_illustrative_with_the_2026_figures_copied(demo):

@@ -42,15 +42,21 @@ def test_an_official_requests_a_deduction_and_the_coordinator_grants_it(at_offic
     decide = {"transition": "grant_partial", "reason": "Council act", "granted_percent": "25"}
     no_act = coordinator_api.post(f"{url}transition/", decide, format="json")
     assert (no_act.status_code, error(no_act)["code"]) == (409, "council_act_required")
-    refused = at_api.post(f"{url}transition/", {**decide, "council_act_reference": "CID 1"}, format="json")
+    no_date = coordinator_api.post(f"{url}transition/", {**decide, "council_act_reference": "CID 1"}, format="json")
+    assert (no_date.status_code, error(no_date)["code"]) == (409, "council_act_date_required")
+    act = {"council_act_reference": "CID 1", "council_act_date": "2026-03-02"}
+    refused = at_api.post(f"{url}transition/", {**decide, **act}, format="json")
     assert (refused.status_code, error(refused)["code"]) == (403, "permission_denied")
-    granted = coordinator_api.post(f"{url}transition/", {**decide, "council_act_reference": "CID 1"}, format="json")
+    granted = coordinator_api.post(f"{url}transition/", {**decide, **act}, format="json")
     assert granted.status_code == 200, granted.json()
     assert (granted.json()["status"], granted.json()["granted_percent"], granted.json()["council_act_reference"]) == (
         "granted_partial",
         "25.0000",
         "CID 1",
     )
+    assert granted.json()["council_act_date"] == "2026-03-02"
+    by_kind = [granted.json()[f"{kind}_percent"] for kind in ("relocations", "financial", "alternative")]
+    assert by_kind == ["25.0000"] * 3
     # A granted deduction is in a Council act, and so public.
     assert be_api.get(url).json()["status"] == "granted_partial"
     assert listed_ids(be_api.get("/api/v1/deduction-requests/?member_state=AT&status=granted_partial")) == [body["id"]]

@@ -56,7 +56,7 @@ def test_a_partial_deduction_needs_its_percent(client, be_official, cycle, be_un
     as_user(client, be_official)
     response = request_deduction(client, cycle, scope="partial")
     assert response.status_code == 400
-    assert "Give the part of the contribution to deduct, in percent." in page(response)
+    assert "Give the part of the pledges to deduct, in percent." in page(response)
     assert field_error(page(response), "id_requested_percent")
     assert DeductionRequest.objects.count() == 0
 
@@ -93,11 +93,13 @@ def test_the_coordinator_grants_part_of_a_deduction_with_the_council_act(client,
         transition="grant_partial",
         granted_percent="40",
         council_act_reference="Council Implementing Decision (EU) 2026/9",
+        council_act_date="2026-04-01",
     )
     assert response.status_code == 302
     deduction.refresh_from_db()
     assert (deduction.status, deduction.granted_percent) == ("granted_partial", 40)
     assert deduction.council_act_reference == "Council Implementing Decision (EU) 2026/9"
+    assert str(deduction.council_act_date) == "2026-04-01"
     history = page(client.get(f"{BASE}/deductions/{deduction.pk}/?tab=history"))
     assert "grant_partial" in history and "assess" in history
 

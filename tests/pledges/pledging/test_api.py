@@ -45,6 +45,9 @@ def test_official_records_a_pledge_of_its_own_state(pledging_cycle, be_api, be_o
         "version": 1,
         # EUR 12 967 500 / EUR 20 000 per relocation = 648.375 -> 648.38
         "relocation_equivalent": "648.38",
+        # Nothing deducted by a Council act (Arts 61-62): the pledge binds for what it says.
+        "deducted": "0.00",
+        "binding_measure": "12967500.00",
         "activated": "0.00",
         "illustrative": False,
         "created_at": body["created_at"],

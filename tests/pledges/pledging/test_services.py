@@ -257,7 +257,7 @@ def test_deduction_needs_the_matching_designation(pledging_cycle):
     assert (deduction.requested_percent, deduction.status) == (Decimal(100), "requested")
 
 
-def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coordinator):
+def test_granted_deduction_leaves_the_fair_share_as_computed(pledging_cycle, coordinator):
     designate(pledging_cycle, "BE", "significant_situation")
     be_official = UserFactory(member_state=state("BE"), roles=["official"])
     deduction = deduction_request(
@@ -280,9 +280,12 @@ def test_granted_deduction_lowers_the_obligation_everywhere(pledging_cycle, coor
         reason=REASON,
         granted_percent="25",
         council_act_reference="Council Implementing Decision X",
+        council_act_date="2026-03-02",
     )
     row = next(r for r in fair_share_table(pledging_cycle, viewer=coordinator) if r.member_state.code == "BE")
-    # BE: 3.0875 % of 21 000 = 648.375 -> 649 (up); 75 % of 649 = 486.75 -> 487 (up)
-    assert (row.fair_share.relocations, row.fair_share.obligation_relocations) == (649, 487)
-    assert row.fair_share.obligation_financial_eur == Decimal("9725625.00")  # 75 % of 12 967 500
+    # BE: 3.0875 % of 21 000 = 648.375 -> 649 (up). AMMR Art. 61(1), 62(1): the deduction is of BE's pledges,
+    # so its fair share, the obligation, stays 649 relocations and EUR 12 967 500.
+    assert (row.fair_share.relocations, row.fair_share.obligation_relocations) == (649, 649)
+    assert row.fair_share.obligation_financial_eur == Decimal("12967500.00")
+    assert row.fair_share.deduction_percent == Decimal(25)
     assert DeductionRequest.objects.get().status == "granted_partial"

@@ -69,7 +69,9 @@ def test_fair_shares_of_the_2026_key(coordinator_api, cycle_with_figures):
         assert outside["share"] is None and outside["relocations"] is None and outside["coverage"] is None
 
 
-def test_fair_shares_show_the_official_share_and_granted_deductions(coordinator_api, cycle_with_figures):
+def test_fair_shares_show_the_official_share_and_granted_deductions_without_lowering_the_share(
+    coordinator_api, cycle_with_figures
+):
     OfficialShare.objects.create(cycle=cycle_with_figures, member_state=state("DE"), share_percent=Decimal("21.6000"))
     # AMMR Art. 62: a state facing a significant migratory situation may be fully deducted (AT in 2026).
     DeductionRequest.objects.create(
@@ -80,6 +82,7 @@ def test_fair_shares_show_the_official_share_and_granted_deductions(coordinator_
         requested_percent=Decimal(100),
         grounds="Significant migratory situation",
         status="granted_full",
+        granted_percent=Decimal(100),
     )
     rows = rows_by_code(coordinator_api.get("/api/v1/cycles/2026/fair-shares/"))
     de, at = rows["DE"], rows["AT"]
@@ -87,8 +90,10 @@ def test_fair_shares_show_the_official_share_and_granted_deductions(coordinator_
     assert de["official_difference"] == str(Decimal(de["share"]) - Decimal("21.6000"))
     assert at["deduction_percent"] == "100.0000"
     assert at["relocations"] > 0 and Decimal(at["financial_eur"]) > 0
-    assert (at["obligation_relocations"], at["obligation_financial_eur"]) == (0, "0.00")
-    assert at["coverage"] is None  # nothing is owed, so there is nothing to cover
+    # AMMR Art. 61(1), 62(1): a deduction is of the state's pledges; the fair share stays as computed.
+    assert (at["obligation_relocations"], at["obligation_financial_eur"]) == (at["relocations"], at["financial_eur"])
+    assert at["coverage"] == "0.00"
+    assert at["indicative_adjustments"] == []
     assert rows["FR"]["deduction_percent"] == "0.0000"
 
 
@@ -142,17 +147,18 @@ def test_an_official_of_belgium_does_not_see_dutch_pledges_before_adoption(
 def test_fair_shares_run_a_constant_number_of_queries(
     request, persona, cycle_with_figures, django_assert_max_num_queries
 ):
-    # The cycle, then the selector's five: states, deductions, figures, official shares, pledge totals.
+    # The cycle, then the selector's six: states, deductions, figures, official shares, indicative adjustments,
+    # pledge totals.
     client = as_persona(request, persona)
     url = "/api/v1/cycles/2026/fair-shares/"
     PledgeFactory(cycle=cycle_with_figures, member_state=state("BE"), status="submitted")
     client.get(url)  # warm the user's cached roles
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
     for code in ("DE", "FR", "IT", "ES", "AT", "PL", "NL"):
         PledgeFactory(cycle=cycle_with_figures, member_state=state(code), status="submitted")
         PledgeFactory(cycle=cycle_with_figures, member_state=state(code), kind=PledgeKind.RELOCATION)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -81,13 +82,22 @@ def test_weights_must_add_up_to_one():
         )
 
 
-def test_full_deduction_adjusts_the_obligation_to_zero_but_keeps_the_share():
+def test_a_deduction_is_reported_but_leaves_the_fair_share_as_computed():
+    # AMMR Art. 61(1), 62(1): a deduction is of the state's "pledged contributions set out in the Council
+    # implementing act", not of its fair share: the obligation columns equal the fair share.
     figures = [KeyFigures("AT", 1, Decimal(1)), KeyFigures("BE", 1, Decimal(1))]
     params = KeyParameters(1000, Decimal("1000.00"), deductions_percent={"AT": Decimal(100), "BE": Decimal(25)})
     at, be = compute_fair_shares(figures, params)
-    assert (at.share_percent, at.relocations, at.obligation_relocations) == (Decimal("50.0000"), 500, 0)
-    assert at.obligation_financial_eur == Decimal("0.00")
-    assert (be.obligation_relocations, be.obligation_financial_eur) == (375, Decimal("375.00"))
+    assert (at.share_percent, at.relocations, at.obligation_relocations) == (Decimal("50.0000"), 500, 500)
+    assert at.obligation_financial_eur == at.financial_eur == Decimal("500.00")
+    assert (be.deduction_percent, be.obligation_relocations, be.obligation_financial_eur) == (
+        Decimal(25),
+        500,
+        Decimal("500.00"),
+    )
+    assert compute_fair_shares(figures, KeyParameters(1000, Decimal("1000.00"))) == [
+        dataclasses.replace(share, deduction_percent=Decimal(0)) for share in (at, be)
+    ]
 
 
 def test_shipped_2026_figures_reproduce_the_published_shares_of_germany_and_france(cycle_with_figures):

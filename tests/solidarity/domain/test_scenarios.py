@@ -107,7 +107,8 @@ def test_a_scenario_equal_to_the_cycle_gives_exactly_the_cycles_fair_shares(be_n
         assert Decimal(rows[code]["share_difference"]) == 0
     in_key = [Decimal(row["scenario"]["share"]) for row in rows.values() if row["scenario"]["in_key"]]
     assert sum(in_key) == Decimal("100.0001")
-    assert rows["AT"]["scenario"]["obligation_relocations"] == 0
+    # A deduction lowers pledges, not the fair share (AMMR Art. 61(1)): the obligation is the fair share.
+    assert rows["AT"]["scenario"]["obligation_relocations"] == rows["AT"]["scenario"]["relocations"]
     assert rows["DK"]["scenario"] == {**rows["DK"]["official"], "in_key": False}
     assert rows["DK"]["scenario"]["share"] is None and rows["DK"]["share_difference"] is None
 
@@ -142,15 +143,15 @@ def test_a_two_state_key_with_other_weights_matches_the_hand_computation(be_nego
     # Population: BE 3/4, NL 1/4. GDP: BE 1/4, NL 3/4.
     # BE = 0.8 x 0.75 + 0.2 x 0.25 = 0.65; NL = 0.8 x 0.25 + 0.2 x 0.75 = 0.35.
     # Relocations, rounded up: BE 0.65 x 1001 = 650.65 -> 651; NL 0.35 x 1001 = 350.35 -> 351.
-    # NL's 50 % deduction: 175.5 -> 176 relocations, EUR 3 500 000.
+    # NL's 50 % deduction is of its pledges (AMMR Art. 61(1)), reported: its fair share stays 351, EUR 7 000 000.
     be, nl = rows["BE"]["scenario"], rows["NL"]["scenario"]
     assert (be["share"], be["relocations"], be["financial_eur"]) == ("65.0000", 651, "13000000.00")
     assert (be["deduction_percent"], be["obligation_relocations"]) == ("0.0000", 651)
     assert (nl["share"], nl["relocations"], nl["financial_eur"]) == ("35.0000", 351, "7000000.00")
     assert (nl["deduction_percent"], nl["obligation_relocations"], nl["obligation_financial_eur"]) == (
         "50.0000",
-        176,
-        "3500000.00",
+        351,
+        "7000000.00",
     )
     # BE's coverage: 130 / 651 = 19.97 % under the scenario.
     assert (be["pledged_relocation_equivalent"], be["coverage"]) == ("130.00", "19.97")
@@ -391,8 +392,9 @@ def test_fair_shares_run_a_constant_number_of_queries(be_negotiator, small_cycle
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/api/v1/scenarios/{scenario.pk}/fair-shares/")
     assert response.status_code == 200
-    # scenario, roles, states, figures, deductions, official shares, pledge totals, the scenario's figures
-    assert len(queries) <= 8
+    # scenario, roles, states, figures, deductions, official shares, indicative adjustments, pledge totals, the
+    # scenario's figures
+    assert len(queries) <= 9
 
 
 # --- Schema -------------------------------------------------------------------------------------------------
