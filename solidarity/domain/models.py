@@ -407,8 +407,9 @@ class IndicativeSource(models.TextChoices):
 
 
 class IndicativeAdjustment(models.Model):
-    """A state's indicative contribution printed in the Commission proposal or the Council act's annex that differs
-    from what the key gives, recorded with its source and whether its legal basis was verified.
+    """A state's indicative contribution printed in the Commission proposal (AMMR Art. 12) or the Council act's
+    annex (Art. 57) that differs from what the key gives, recorded with its source and whether its legal basis
+    was verified.
 
     Not a deduction: a deduction is of a state's "pledged contributions set out in the Council implementing act"
     (AMMR Art. 61(1), 62(1)) and lowers its pledges. For 2026, AT, CZ, HR and PL were "adjusted to zero" in the

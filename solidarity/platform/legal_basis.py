@@ -2,8 +2,8 @@
 ``docs/legal-basis.md`` (written by ``manage.py legal_basis_doc``).
 
 Each entry names the rule, its article(s) of the AMMR (Regulation (EU) 2024/1351, unless said otherwise),
-a short quote where /work/shared/DOMAIN.md records the text as read (copied from it, never written here),
-and, where the basis is not verified, what remains to check. ``homes`` are the dotted paths of the
+a short quote where the team's domain notes (DOMAIN.md) record the text as read (copied from them, never
+written here), and, where the basis is not verified, what remains to check. ``homes`` are the dotted paths of the
 functions, methods and constants that are the rule's one home (docs/architecture.md, "One home per rule").
 The entries live here, in the lowest layer, as text: nothing is imported from the layers above, and
 ``tests/test_legal_basis.py`` resolves every home and fails when a rule function has no entry.
@@ -311,6 +311,11 @@ RULES: tuple[LegalRule, ...] = (
         homes=(
             "pledges.pledging.services.deduction_request",
             "pledges.pledging.services.deduction_decide",
+            "pledges.pledging.services._deduct_from_pledges",
+            "pledges.pledging.services._percent_by_kind",
+            "pledges.pledging.models.Pledge.deducted",
+            "pledges.pledging.models.Pledge.deduction_of",
+            "pledges.pledging.models.DeductionRequest.percent_of_kind",
             "pledges.implementation.selectors.designations_of",
             "pledges.implementation.selectors.assessment_due",
         ),
@@ -461,6 +466,45 @@ RULES: tuple[LegalRule, ...] = (
         remains=_(
             "Protocol No 22 (Denmark) and Ireland's notification of 27 June 2024 were not read; which states are "
             "in the key is data of each cycle."
+        ),
+    ),
+    LegalRule(
+        key="binding-pledge",
+        title=_(
+            "A pledge binds as recorded by the Council act, less what a granted deduction took from it; "
+            "activations never exceed it"
+        ),
+        articles=("Art. 61(1)", "Art. 62(1)", "Art. 60(2)"),
+        homes=(
+            "pledges.pledging.models.Pledge.binding_measure",
+            "pledges.pledging.models.BINDING_MEASURE",
+            "pledges.pledging.models.PledgeQuerySet.with_binding_measure",
+            "pledges.pledging.models.Pledge.measure",
+            "pledges.pledging.selectors.pledged_totals",
+            "pledges.implementation.selectors.left_to_activate",
+        ),
+        quotes=(
+            Quote(
+                "request a partial or full deduction of its pledged contributions set out in the Council "
+                "implementing act",
+                f"AMMR Art. 61(1), {FANTASTICSEARCH}",
+            ),
+        ),
+    ),
+    LegalRule(
+        key="indicative-adjustments",
+        title=_(
+            "Figures of the Commission proposal or the Council act that differ from the key are recorded with "
+            "their source, beside the fair share, never applied to it"
+        ),
+        articles=("Art. 12", "Art. 57"),
+        homes=(
+            "solidarity.domain.models.IndicativeAdjustment",
+            "solidarity.domain.selectors.FairShareRow.indicative_adjustments",
+        ),
+        remains=_(
+            "The 2026 act's annex gives AT, CZ, HR and PL zero; its legal basis was not verified (Spain's "
+            "statement to the act disputes that the Council decided deductions)."
         ),
     ),
     LegalRule(
