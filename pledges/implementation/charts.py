@@ -211,7 +211,8 @@ def _coverage_chart(overview: pool.PoolOverview) -> dict:
         "svg": bar_chart(
             chart_id="chart-coverage",
             title=f"Coverage of each state's fair share, {overview.cycle.year}",
-            description=f"Pledged relocation equivalents as a percentage of the fair share after deductions, "
+            description=f"Binding pledges (after any deduction), in relocation equivalents, as a percentage of the "
+            f"fair share, "
             f"for {len(shown)} states; {under} of them below 100 %.",
             bars=bars,
             markers=[Marker(Decimal(100), "Fair share")],

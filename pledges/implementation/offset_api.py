@@ -173,7 +173,9 @@ class MandatoryOffsetStateSerializer(RegistrySerializer):
     share = serializers.DecimalField(
         max_digits=9, decimal_places=4, help_text="Its share in the key, in percent (Art. 66)."
     )
-    fair_share_relocations = serializers.IntegerField(help_text="Its fair share in relocations, after deductions.")
+    fair_share_relocations = serializers.IntegerField(
+        help_text="Its fair share in relocations (a deduction lowers pledges, not the fair share)."
+    )
     pledged_relocations = serializers.IntegerField(help_text="Its counted relocation pledges.")
     key_part = serializers.IntegerField(
         help_text="Its key share of `applications` among the contributing states, rounded by the cycle's rule."

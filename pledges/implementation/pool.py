@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pledges.implementation.models import Activation, ActivationStatus
 from pledges.pledging.models import (
+    BINDING_MEASURE,
     CENT,
     Pledge,
     PledgeKind,
@@ -63,7 +64,9 @@ class _Tally:
 
 
 def pledged_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:
-    """Counted pledges (submitted or recorded) the viewer may read, by (state code, kind). One query."""
+    """Counted pledges (submitted or recorded) the viewer may read, by (state code, kind), each at what binds the
+    state (``BINDING_MEASURE``: as pledged, less what a granted deduction took, AMMR Arts 61(1), 62(1)). One
+    query."""
     rows = (
         Pledge.objects.counted()
         .visible_to(viewer, cycle=cycle)
@@ -71,18 +74,16 @@ def pledged_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[s
         .annotate(
             pledges=Count("id"),
             illustrative=Count("id", filter=Q(illustrative=True)),
-            persons=Sum("quantity"),
-            euros=Sum("amount_eur"),
+            binding=Sum(BINDING_MEASURE),
         )
         .order_by()
     )
-    tallies = {}
-    for row in rows:
-        measure = row["persons"] if row["kind"] == PledgeKind.RELOCATION else row["euros"]
-        tallies[(row["member_state_id"], row["kind"])] = _Tally(
-            pledges=row["pledges"], illustrative=row["illustrative"], pledged=Decimal(measure or 0)
+    return {
+        (row["member_state_id"], row["kind"]): _Tally(
+            pledges=row["pledges"], illustrative=row["illustrative"], pledged=Decimal(row["binding"] or 0)
         )
-    return tallies
+        for row in rows
+    }
 
 
 def activated_by_state_and_kind(cycle: SolidarityCycle, *, viewer) -> dict[tuple[str, str], _Tally]:

@@ -43,13 +43,12 @@ def left_to_activate(pledge: Pledge):
 
 
 def activatable_pledges():
-    """Pledges the coordinator may activate (``is_activatable``) with something left to activate."""
+    """Pledges the coordinator may activate (``is_activatable``) with something left of what binds the state
+    (``Pledge.binding_measure``: a fully deducted pledge has nothing left, AMMR Arts 61(1), 62(1))."""
     return (
         Pledge.objects.filter(status=PledgeStatus.RECORDED, cycle__status__in=ACTIVATABLE_CYCLE_STATUSES)
-        .filter(
-            Q(kind=PledgeKind.RELOCATION, activated__lt=F("quantity"))
-            | (~Q(kind=PledgeKind.RELOCATION) & Q(activated__lt=F("amount_eur")))
-        )
+        .with_binding_measure()
+        .filter(activated__lt=F("binding_measure"))
         .select_related("cycle", "member_state", "earmark")
     )
 

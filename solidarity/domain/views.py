@@ -327,7 +327,13 @@ def _totals(rows: list[FairShareRow]) -> dict:
         "coverage": coverage,
     }
     cells = [_cell(values.get(column.key), column.kind) for column in FAIR_SHARE_COLUMNS[1:]]
-    return {"count": len(in_key), "cells": cells, "pledges_partial": not all_visible}
+    return {
+        "count": len(in_key),
+        "cells": cells,
+        "pledges_partial": not all_visible,
+        "share_percent": values["share"],
+        "relocations": values["relocations"],
+    }
 
 
 def _header(column: TableColumn, sort_key: str, descending: bool) -> dict:

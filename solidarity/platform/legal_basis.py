@@ -509,7 +509,7 @@ RULES: tuple[LegalRule, ...] = (
     ),
     LegalRule(
         key="coverage",
-        title=_("Coverage: a state's pledges against its fair share left after deductions"),
+        title=_("Coverage: what a state's pledges bind it to, against its fair share"),
         articles=("Art. 66",),
         homes=("solidarity.domain.selectors.FairShareRow.coverage_percent",),
         remains=_(

@@ -310,6 +310,20 @@ def test_fair_share_table_totals_and_states_outside_the_key(client, cycle_with_f
     assert 'Denmark (DK) <span class="tag">outside the key</span>' in page
 
 
+def test_fair_share_table_says_why_its_totals_are_not_the_pool(client, cycle_with_figures, coordinator):
+    # The 2026 figures, the pool of 21 000: each share rounded on its own (100.0001 %), relocations rounded up.
+    client.force_login(coordinator)
+    response = client.get(fair_shares_url(cycle_with_figures))
+    totals = re.search(r'<tr class="totals">.*?</tr>', html(response), re.DOTALL).group(0)
+    relocations = int(re.findall(r'<td class="num">([\d,]+)</td>', totals)[0].replace(",", ""))
+    assert relocations > cycle_with_figures.reference_relocations
+    note = " ".join(re.search(r'<p class="hint" id="rounding">(.*?)</p>', html(response), re.DOTALL).group(1).split())
+    assert "the shares add up to 100.0001 % rather than exactly 100" in note
+    pool = f"{cycle_with_figures.reference_relocations:,}"
+    assert f"the first cycle are, so together they come to {relocations:,}" in note
+    assert f"relocations for a pool of {pool}." in note
+
+
 def test_fair_share_table_hides_other_states_pledges_before_the_council_act(client, cycle_with_figures, be_official):
     PledgeFactory(
         cycle=cycle_with_figures, member_state=state("BE"), amount_eur=Decimal("20000000.00"), status="submitted"
