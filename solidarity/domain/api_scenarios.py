@@ -101,7 +101,7 @@ class ScenarioSerializer(WriteControlFields, RegistryModelSerializer):
         ),
     )
     states_in_key = serializers.ListField(
-        child=serializers.CharField(max_length=2),
+        child=serializers.CharField(min_length=2, max_length=2),
         required=False,
         help_text="Codes of the states in the key, e.g. to leave one out; empty: the cycle's key (Art. 66).",
     )

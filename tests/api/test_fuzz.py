@@ -79,6 +79,10 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "wrong_cycle",  # a reference to an object of another cycle (a topic of another cycle's forum)
     "key_weights_invalid",  # the key's two weights add up to 1 (Annex I)
     "decline_explanation_required",  # a refusal on the `other` ground needs an explanation (Art. 60(3))
+    "benefitting_self",  # a pledge is not activated towards the state that pledged it
+    "in_future",  # a fulfilment is recorded once carried out: a date against today
+    "does_not_exist",  # a reference (a cycle's year, a pledge's id) that names nothing, as a 404 for a path
+    "unknown_user",  # a username, in a filter, that names nobody
 }
 
 
