@@ -40,6 +40,9 @@ class ActivationQuerySet(models.QuerySet):
         return self.exclude(status=ActivationStatus.DECLINED)
 
     def open(self):
+        """Activations still to be carried out (proposed or accepted): those a confirmed finding lets the
+        contributing state decline, as "Contributing Member States shall not be obliged to implement their
+        pledges ..." towards that benefitting state (AMMR Art. 60(3)); a fulfilled one is done."""
         return self.filter(status__in=OPEN_ACTIVATION_STATUSES)
 
     def not_implemented(self):

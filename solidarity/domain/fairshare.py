@@ -69,8 +69,9 @@ class FairShare:
 
 
 def round_relocations(value: Decimal, rule: str) -> int:
-    """A fair share in persons, by the cycle's rule: up, as the reported 2026 figures are (DE 4 555 and FR 3 361
-    for 21.6890 % and 16.0021 % of 21 000; half-up would give FR 3 360), or half-up.
+    """A fair share in persons (AMMR Art. 66, Annex I: the share times the reference number), by the cycle's rule:
+    up, as the reported 2026 figures are (DE 4 555 and FR 3 361 for 21.6890 % and 16.0021 % of 21 000; half-up
+    would give FR 3 360), or half-up.
 
     Rounded up, the states' fair shares add up to more than the pool (21 014 for 21 000 in 2026): the fair-share
     table shows that total and says why.
@@ -84,6 +85,9 @@ def round_relocations(value: Decimal, rule: str) -> int:
 
 def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters) -> list[FairShare]:
     """Fair shares of the states in ``figures`` (the key's states, in the order wanted back).
+
+    AMMR Art. 66 and Annex I: each state's share is 50 % its population and 50 % its GDP over the states in the
+    key (the cycle's weights), and its fair share that share of the reference numbers of the pool.
 
     A deduction does not change them: AMMR Art. 61(1) (and 62(1)) lets a state request "a partial or full
     deduction of its pledged contributions set out in the Council implementing act", so it lowers the state's
@@ -151,7 +155,8 @@ def compute_fair_shares(figures: Sequence[KeyFigures], parameters: KeyParameters
 def round_share(exact: Decimal) -> Decimal:
     """A state's share in percent, rounded half-up to SHARE_PLACES on its own, as the Council act prints it.
 
-    Annex I gives the key, not a rounding; the act prints each share with four decimals (DE 21.6890 %).
+    AMMR Art. 66 and Annex I give the key, not a rounding; the act prints each share with four decimals (DE
+    21.6890 %).
     No source makes the column add up to exactly 100 (a largest-remainder rounding was dropped for that
     reason), so the rounded shares may add up to 100 plus or minus a few ten-thousandths: the fair-share
     table shows their total. The fair shares in persons are then rounded by ``round_relocations``.

@@ -482,6 +482,7 @@ RULES: tuple[LegalRule, ...] = (
             "pledges.pledging.models.Pledge.measure",
             "pledges.pledging.selectors.pledged_totals",
             "pledges.implementation.selectors.left_to_activate",
+            "pledges.implementation.selectors.activatable_pledges",
         ),
         quotes=(
             Quote(
