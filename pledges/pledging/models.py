@@ -127,8 +127,9 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(status=PledgeStatus.RECORDED)
 
     def with_binding_measure(self):
-        """Each pledge with ``binding_measure`` annotated: the queryset twin of ``Pledge.binding_measure``."""
-        return self.annotate(binding_measure=BINDING_MEASURE)
+        """``binding_measure`` to filter and order by: the queryset twin of ``Pledge.binding_measure``. An alias,
+        not an annotation: the instances keep the property, which an annotated value of that name would shadow."""
+        return self.alias(binding_measure=BINDING_MEASURE)
 
 
 # AMMR Arts 61(1), 62(1): a deduction reduces "its pledged contributions set out in the Council implementing act";

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from pledges.implementation.pool import pool_overview
-from pledges.implementation.selectors import left_to_activate
+from pledges.implementation.selectors import activatable_pledges, left_to_activate
 from pledges.implementation.services import activation_propose
 from pledges.pledging.models import DEDUCT_TRANSITION, DeductionRequest, Pledge
 from pledges.pledging.services import deduction_decide, deduction_request
@@ -169,6 +169,10 @@ def test_a_full_deduction_leaves_nothing_to_activate_and_the_fair_share_whole(
             pledge=pledges["financial"], benefitting_state=state("IT"), amount="1", actor=coordinator, reason=REASON
         )
     assert refused.value.code in ("exceeds_pledge", "pledge_not_activatable")
+    # Nor is any of them offered to the coordinator for activation, and each still reads as a pledge.
+    offered = activatable_pledges().filter(member_state_id="BE")
+    assert list(offered) == []
+    assert Pledge.objects.with_binding_measure().get(pk=pledges["financial"].pk).binding_measure == Decimal("0.00")
     row = belgium(cycle, auditor)
     assert (row.fair_share.relocations, row.fair_share.obligation_relocations, row.coverage_percent) == (
         649,
