@@ -60,6 +60,19 @@ class MomentField(forms.CharField):
             raise ValidationError(_("Give a moment between the years 1 and 9999."), code="invalid_date") from None
 
 
+class StateCodeField(forms.ModelChoiceField):
+    """A Member State by its code; a code that names none is an unknown reference (``unknown_member_state``, as
+    elsewhere in the API), not a bad choice among values the schema could list."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise ValidationError(_("No Member State has that code."), code="unknown_member_state") from None
+
+
 def _model_choices():
     return [("", "Any type")] + [(s.label, s.verbose_name.capitalize()) for s in audit_sources().values()]
 
@@ -88,7 +101,7 @@ class AuditFilterForm(forms.Form):
     model = forms.ChoiceField(label="Object type", required=False, choices=_model_choices, widget=PlainSelect)
     object_id = forms.CharField(label="Object id", required=False, max_length=64)
     user = forms.CharField(label="User (username)", required=False, max_length=150)
-    member_state = forms.ModelChoiceField(
+    member_state = StateCodeField(
         label="Member State",
         required=False,
         queryset=None,  # the states users act for: set per form, the platform names no domain model

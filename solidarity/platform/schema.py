@@ -407,8 +407,11 @@ class RegistryAutoSchema(AutoSchema):
         parameters = super()._get_format_parameters()
         for parameter in parameters:
             parameter["description"] = (
-                "`json` (the default) or `csv`: the same data as CSV, a list whole rather than by pages."
+                "`json` (the default) or `csv`: the same data as CSV, a list whole rather than by pages; "
+                "empty: the default."
             )
+            # DRF reads an empty `format` as none given: the schema says so rather than refuse it.
+            parameter["schema"]["enum"] = ["", *parameter["schema"]["enum"]]
         return parameters
 
     def sends_etag(self) -> bool:

@@ -83,6 +83,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "in_future",  # a fulfilment is recorded once carried out: a date against today
     "does_not_exist",  # a reference (a cycle's year, a pledge's id) that names nothing, as a 404 for a path
     "unknown_user",  # a username, in a filter, that names nobody
+    "unknown_member_state",  # a code, in a filter, that names no Member State
 }
 
 

@@ -194,3 +194,18 @@ def test_an_empty_moment_filter_bounds_nothing_as_the_schema_says(auditor, schem
         assert re.search(parameters[name]["schema"]["pattern"], "") is not None
         assert re.search(parameters[name]["schema"]["pattern"], "2026-13-01") is None
     assert api_as(auditor).get("/api/v1/history/?date_before=&date_after=").status_code == 200
+
+
+def test_an_audit_log_filter_by_a_code_that_names_no_state_says_so(auditor):
+    response = api_as(auditor).get("/api/v1/history/", {"member_state": "0"})
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("unknown_member_state", "member_state")
+    ]
+
+
+def test_an_empty_format_is_the_default_as_the_schema_says(coordinator, schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/forum-meetings/"]["get"]["parameters"]}
+    assert parameters["format"]["schema"]["enum"] == ["", "csv", "json"]
+    response = api_as(coordinator).get("/api/v1/forum-meetings/?format=")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
