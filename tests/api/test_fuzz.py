@@ -84,6 +84,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "does_not_exist",  # a reference (a cycle's year, a pledge's id) that names nothing, as a 404 for a path
     "unknown_user",  # a username, in a filter, that names nobody
     "unknown_member_state",  # a code, in a filter, that names no Member State
+    "invalid_cursor",  # an opaque page cursor not written by the registry: only its links carry valid ones
 }
 
 
