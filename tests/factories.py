@@ -50,6 +50,8 @@ class CycleFactory(factory.django.DjangoModelFactory):
     proposal_relocations = 30000
     proposal_financial_eur = Decimal("600000000.00")
     implementation_deadline = factory.LazyAttribute(lambda c: datetime.date(c.year, 12, 31))
+    # As ``cycle_create`` does: the key's states are the cycle's data, filled from the seed (Art. 66).
+    states_in_key = factory.LazyFunction(lambda: list(MemberState.objects.in_key().values_list("code", flat=True)))
 
     @classmethod
     def _create(cls, model_class, *args, status=None, **kwargs):

@@ -172,7 +172,7 @@ def offset_eligibility(cycle: SolidarityCycle, *, contributing_state: MemberStat
     proposal = cycle.proposal_relocations or None
     collective = (Decimal(pledged) * 100 / proposal).quantize(CENT, ROUND_HALF_UP) if proposal else None
     state_percent = None
-    if contributing_state is not None and contributing_state.counted_in_key:
+    if contributing_state is not None and cycle.counts_in_key(contributing_state):
         state_pledged = totals.filter(member_state=contributing_state).aggregate(total=Sum("quantity"))["total"] or 0
         try:
             fair = cycle_fair_shares(cycle).get(contributing_state.pk)

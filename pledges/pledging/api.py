@@ -213,6 +213,15 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
         ),
     )
 
+    ad_hoc = serializers.BooleanField(
+        source="is_ad_hoc",
+        read_only=True,
+        help_text=(
+            "A pledge of a state outside the cycle's key, made on an ad hoc basis (Art. 13(1)): never counted "
+            "against an obligation or in coverage."
+        ),
+    )
+
     class Meta:
         model = Pledge
         fields = [
@@ -230,6 +239,7 @@ class PledgeSerializer(WriteControlFields, RegistryModelSerializer):
             "deducted",
             "binding_measure",
             "activated",
+            "ad_hoc",
             "illustrative",
             "created_at",
             "updated_at",

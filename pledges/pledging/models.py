@@ -295,6 +295,13 @@ class Pledge(FSMModelMixin, models.Model):
         return int(binding) if self.kind == PledgeKind.RELOCATION else binding
 
     @property
+    def is_ad_hoc(self) -> bool:
+        """A pledge of a state outside the cycle's key (Denmark, the Dublin-associated states), made "for the
+        purpose of contributing to solidarity on an ad hoc basis" (AMMR Art. 13(1)): shown apart, never counted
+        against an obligation or in coverage (it has no fair share to cover: ``SolidarityCycle.counts_in_key``)."""
+        return not self.cycle.counts_in_key(self.member_state_id)
+
+    @property
     def measure(self):
         """The measure the implementation works on: ``binding_measure`` (what activations are capped by)."""
         return self.binding_measure

@@ -58,6 +58,15 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
     pledges_are_public = serializers.BooleanField(
         read_only=True, help_text="True once the Council act is adopted (Art. 57): pledges are public and binding."
     )
+    states_in_key = serializers.ListField(
+        child=serializers.CharField(min_length=2, max_length=2),
+        required=False,
+        max_length=40,
+        help_text=(
+            "Codes of the states the cycle's key runs over (Art. 66); left out on creation: the states bound by "
+            "the solidarity part. Pledges of other states are ad hoc (Art. 13(1))."
+        ),
+    )
 
     class Meta:
         model = SolidarityCycle
@@ -73,6 +82,7 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
             "weight_population",
             "weight_gdp",
             "relocation_rounding",
+            "states_in_key",
             "sar_share_percent",
             "offset_threshold_percent",
             "mandatory_offset_threshold_percent",

@@ -4,18 +4,33 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from solidarity.domain.fairshare import relocation_equivalent
-from solidarity.platform.errors import FIELDS_DISAGREE
+from solidarity.platform.errors import FIELDS_DISAGREE, NoSuchObject
 from solidarity.platform.history import audited
 
 
 class MemberStateQuerySet(models.QuerySet):
     def in_key(self):
-        """The states the fair-share key runs over (AMMR Art. 66; see ``MemberState.counted_in_key``)."""
+        """The states the seed puts in a new cycle's key (AMMR Art. 66; see ``MemberState.counted_in_key``)."""
         return self.filter(bound_by_solidarity=True)
+
+    def codes_in_protocol_order(self, codes: Iterable, *, field: str) -> list[str]:
+        """``codes`` upper-case, each once, in protocol order; NoSuchObject (``unknown_member_state``, on
+        ``field``) for a code that names no state. The one reader of a list of states sent by people and tools."""
+        order = dict(self.values_list("code", "protocol_order"))
+        chosen = {str(code).strip().upper() for code in codes or []}
+        unknown = sorted(chosen - set(order))
+        if unknown:
+            raise NoSuchObject(
+                gettext("Unknown Member State code(s): %(codes)s.") % {"codes": ", ".join(unknown)},
+                code="unknown_member_state",
+                field=field,
+            )
+        return sorted(chosen, key=order.__getitem__)
 
 
 class MemberState(models.Model):
@@ -45,9 +60,9 @@ class MemberState(models.Model):
 
     @property
     def counted_in_key(self) -> bool:
-        """The states in the key: the 26 Member States bound by the AMMR's solidarity part (Art. 66, Annex I);
-        Denmark is outside under Protocol No 22, the Dublin-associated states contribute ad hoc (Art. 13(1)).
-        The one home of that rule, with ``MemberStateQuerySet.in_key`` for queries."""
+        """Whether the seed puts the state in a new cycle's key: the 26 Member States bound by the AMMR's
+        solidarity part (Art. 66, Annex I); Denmark is outside under Protocol No 22, the Dublin-associated states
+        contribute ad hoc (Art. 13(1)). A cycle's own key is ``SolidarityCycle.counts_in_key``."""
         return self.bound_by_solidarity
 
 
@@ -107,6 +122,13 @@ class SolidarityCycle(FSMModelMixin, models.Model):
     weight_gdp = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5000"))
     relocation_rounding = models.CharField(
         max_length=10, choices=RelocationRounding.choices, default=RelocationRounding.UP
+    )
+    # Which states are in the key is data of each cycle (Art. 66): ``cycle_create`` fills it from the states
+    # bound by the solidarity part; read it through ``counts_in_key``.
+    states_in_key = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Codes of the states this cycle's fair-share key runs over (Art. 66), in protocol order.",
     )
     sar_share_percent = models.DecimalField(
         max_digits=5,
@@ -207,6 +229,20 @@ class SolidarityCycle(FSMModelMixin, models.Model):
     def natural_key(self) -> tuple:
         """A cycle is named by its year, in the API and in its history (DESIGN: "cycles by year")."""
         return (self.year,)
+
+    def counts_in_key(self, state: "MemberState | str") -> bool:
+        """Whether ``state`` is in this cycle's key (AMMR Art. 66, Annex I): the one home of the rule.
+
+        The key runs over the Member States bound by the solidarity part, stored per cycle (``states_in_key``);
+        Denmark (Protocol No 22) and the Dublin-associated states are outside it and may contribute "on an ad hoc
+        basis" (Art. 13(1)): their pledges are ad hoc, never counted against an obligation or in coverage. A
+        cycle whose list is empty (none was recorded) runs over the seed's states (``MemberState.counted_in_key``).
+        """
+        code = getattr(state, "code", state)  # a state or its code: a pledge asks by its column, without a join
+        if self.states_in_key:
+            return code in self.states_in_key
+        member = state if isinstance(state, MemberState) else MemberState.objects.get(pk=code)
+        return member.counted_in_key
 
     def relocation_equivalent(self, *, relocations=0, euros=0) -> Decimal:
         """``relocations`` persons and ``euros`` as relocations at this cycle's price (AMMR Art. 56(2))."""

@@ -99,7 +99,7 @@ def scenario_new(request, year: int):
         status = 400
     else:
         initial = ScenarioForm.initial_from(cycle)
-        initial["states_in_key"] = [state.code for state in states if state.counted_in_key]
+        initial["states_in_key"] = [state.code for state in states if cycle.counts_in_key(state)]
         initial["deductions"] = ", ".join(
             f"{code} {percent}" for code, percent in hooks.granted_deductions_percent(cycle).items()
         )

@@ -120,7 +120,7 @@ def scenario_states_in_key(scenario: Scenario, states) -> list[MemberState]:
     if scenario.states_in_key:
         chosen = set(scenario.states_in_key)
         return [state for state in states if state.code in chosen]
-    return [state for state in states if state.counted_in_key]
+    return [state for state in states if scenario.cycle.counts_in_key(state)]
 
 
 def scenario_fair_shares_by_state(scenario: Scenario, *, states=None) -> dict[str, FairShare]:
@@ -291,15 +291,7 @@ def _percent(value, *, code: str) -> Decimal:
 def _normalise(scenario: Scenario) -> None:
     """Codes upper-case and known, each once; the key's states in protocol order; deductions as decimal strings."""
     states = {state.code: state for state in MemberState.objects.all()}
-    chosen = [str(code).strip().upper() for code in scenario.states_in_key or []]
-    unknown = sorted(set(chosen) - set(states))
-    if unknown:
-        raise NoSuchObject(
-            _("Unknown Member State code(s): %(codes)s.") % {"codes": ", ".join(unknown)},
-            code="unknown_member_state",
-            field="states_in_key",
-        )
-    scenario.states_in_key = sorted(set(chosen), key=lambda code: states[code].protocol_order)
+    scenario.states_in_key = MemberState.objects.codes_in_protocol_order(scenario.states_in_key, field="states_in_key")
 
     deductions = {}
     for code, value in (scenario.deductions_percent or {}).items():

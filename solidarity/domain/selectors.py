@@ -48,7 +48,7 @@ def cycle_fair_shares(
     """Fair shares of the states in the cycle's key, by code, in protocol order. Two queries."""
     if states is None:
         states = list(MemberState.objects.all())
-    in_key = [state for state in states if state.counted_in_key]
+    in_key = [state for state in states if cycle.counts_in_key(state)]
     shares = compute_fair_shares(
         cycle_key_figures(cycle, in_key), cycle_key_parameters(cycle, deductions_percent=deductions_percent)
     )

@@ -37,6 +37,9 @@ def cycle_create(*, actor, reason: str, **fields) -> SolidarityCycle:
             # A duplicate conflicts with a stored object: 409 `unique`, as for every resource.
             raise Conflict(f"A cycle for {fields.get('year')} exists already.", code="unique", field="year")
         cycle = SolidarityCycle(**fields)
+        # The key's states are data of the cycle (Art. 66): as sent, else the states the seed binds.
+        codes = fields.get("states_in_key") or MemberState.objects.in_key().values_list("code", flat=True)
+        cycle.states_in_key = MemberState.objects.codes_in_protocol_order(codes, field="states_in_key")
         validate(cycle)
         save_audited(cycle, actor=actor, reason=reason, bump_version=False)
     return cycle
@@ -47,6 +50,13 @@ def cycle_update(*, cycle: SolidarityCycle, changes: dict, expected_version, act
         raise NotPermitted("Only the coordinator changes a cycle.")
     if "status" in changes:
         raise ValidationFailed("The stage changes only through a transition.", code="read_only", field="status")
+    if "states_in_key" in changes:
+        changes = {
+            **changes,
+            "states_in_key": MemberState.objects.codes_in_protocol_order(
+                changes["states_in_key"], field="states_in_key"
+            ),
+        }
     with transaction.atomic():
         locked = lock(SolidarityCycle, cycle.pk)
         update_fields(locked, changes=changes, expected_version=expected_version, actor=actor, reason=reason)

@@ -451,11 +451,18 @@ RULES: tuple[LegalRule, ...] = (
     ),
     LegalRule(
         key="states-in-key",
-        title=_("The states in the key: the 26 Member States bound by the solidarity part, without Denmark"),
-        articles=("Art. 66", "Protocol No 22"),
+        title=_(
+            "The states in each cycle's key (the 26 Member States bound by the solidarity part, without Denmark); "
+            "the others' pledges are ad hoc"
+        ),
+        articles=("Art. 66", "Art. 13(1)", "Protocol No 22"),
         homes=(
+            "solidarity.domain.models.SolidarityCycle.counts_in_key",
+            "solidarity.domain.models.SolidarityCycle.states_in_key",
             "solidarity.domain.models.MemberState.counted_in_key",
             "solidarity.domain.models.MemberStateQuerySet.in_key",
+            "solidarity.domain.models.MemberStateQuerySet.codes_in_protocol_order",
+            "pledges.pledging.models.Pledge.is_ad_hoc",
         ),
         quotes=(
             Quote(
@@ -465,7 +472,7 @@ RULES: tuple[LegalRule, ...] = (
         ),
         remains=_(
             "Protocol No 22 (Denmark) and Ireland's notification of 27 June 2024 were not read; which states are "
-            "in the key is data of each cycle."
+            "in the key is data of each cycle (recorded by the coordinator, filled from the seed)."
         ),
     ),
     LegalRule(
