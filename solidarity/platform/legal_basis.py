@@ -459,6 +459,7 @@ RULES: tuple[LegalRule, ...] = (
         homes=(
             "solidarity.domain.models.SolidarityCycle.counts_in_key",
             "solidarity.domain.models.SolidarityCycle.states_in_key",
+            "solidarity.domain.services.cycle_create",
             "solidarity.domain.models.MemberState.counted_in_key",
             "solidarity.domain.models.MemberStateQuerySet.in_key",
             "solidarity.domain.models.MemberStateQuerySet.codes_in_protocol_order",

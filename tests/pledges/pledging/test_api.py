@@ -49,6 +49,7 @@ def test_official_records_a_pledge_of_its_own_state(pledging_cycle, be_api, be_o
         "deducted": "0.00",
         "binding_measure": "12967500.00",
         "activated": "0.00",
+        "ad_hoc": False,  # Belgium is in the key (Art. 66)
         "illustrative": False,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
