@@ -14,15 +14,23 @@ from pledges.implementation.selectors import is_activatable, left_to_activate, o
 from pledges.pledging.models import ACTIVATE_TRANSITION, RELEASE_TRANSITION, Pledge, PledgeKind
 from solidarity.domain.models import MemberState, SolidarityCycle
 from solidarity.platform.errors import Conflict, NotPermitted, ValidationFailed
-from solidarity.platform.numbers import read_euros, read_whole
+from solidarity.platform.numbers import MAX_WHOLE, read_decimal, read_euros, read_whole
 from solidarity.platform.workflow import apply_transition, creation_reason, lock, require_reason, save_audited
 
 OFFSET_ANSWER_DAYS = 30  # AMMR Art. 69: the requested state answers within 30 days
+# An amount's bound, as its column (and so the schema) states it: 13 digits before the cents.
+_AMOUNT_COLUMN = Activation._meta.get_field("amount")
+AMOUNT_BOUND = Decimal(10) ** (_AMOUNT_COLUMN.max_digits - _AMOUNT_COLUMN.decimal_places)
 
 
 def _pledge_unit_amount(pledge: Pledge, value, *, field: str = "amount") -> Decimal:
     if pledge.kind == PledgeKind.RELOCATION:
-        amount = Decimal(read_whole(value, field=field))
+        number = read_decimal(value, field=field)
+        if MAX_WHOLE < number < AMOUNT_BOUND and number == number.to_integral_value():
+            # More persons than any pledge holds, within the bound the schema states (the euros' one: it cannot
+            # know the pledge's kind): both callers' caps name it (409 exceeds_pledge / exceeds_activation).
+            return number
+        amount = Decimal(read_whole(number, field=field))
     else:
         amount = read_euros(value, field=field)
     if amount <= 0:

@@ -39,7 +39,7 @@ from solidarity.platform.api import (
 )
 from solidarity.platform.errors import Conflict
 from solidarity.platform.hostile_input import RefusesNullCharacters
-from solidarity.platform.serializers import RegistryModelSerializer
+from solidarity.platform.serializers import RegistryModelSerializer, StateCodeField
 from solidarity.platform.workflow import check_version, lock
 
 # --- Serializers -----------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ class CycleSerializer(WriteControlFields, RegistryModelSerializer):
         read_only=True, help_text="True once the Council act is adopted (Art. 57): pledges are public and binding."
     )
     states_in_key = serializers.ListField(
-        child=serializers.CharField(min_length=2, max_length=2),
+        child=StateCodeField(),
         required=False,
         max_length=40,
         help_text=(

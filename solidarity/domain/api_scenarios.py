@@ -39,7 +39,7 @@ from solidarity.platform.api import (
 from solidarity.platform.errors import Conflict
 from solidarity.platform.filters import StableOrderingFilter, StrictBooleanFilter
 from solidarity.platform.hostile_input import RefusesNullCharacters
-from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer
+from solidarity.platform.serializers import RegistryModelSerializer, RegistrySerializer, StateCodeField
 
 WRITE_ERRORS = (400, 401, 403, 404, 412, 428)
 
@@ -101,7 +101,7 @@ class ScenarioSerializer(WriteControlFields, RegistryModelSerializer):
         ),
     )
     states_in_key = serializers.ListField(
-        child=serializers.CharField(min_length=2, max_length=2),
+        child=StateCodeField(),
         required=False,
         help_text="Codes of the states in the key, e.g. to leave one out; empty: the cycle's key (Art. 66).",
     )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -107,3 +108,16 @@ class RegistrySerializer(BoundedFields, serializers.Serializer):
 
 class RegistryModelSerializer(BoundedFields, serializers.ModelSerializer):
     pass
+
+
+STATE_CODE_PATTERN = r"^[A-Za-z]{2}$"
+
+
+@extend_schema_field({"type": "string", "pattern": STATE_CODE_PATTERN, "minLength": 2, "maxLength": 2})
+class StateCodeField(serializers.RegexField):
+    """A Member State's two-letter code in a list a client sends (Eurostat's, upper- or lower-case); whether it
+    names a state is the service's to say (``unknown_member_state``). Its pattern is stated where drf-spectacular
+    leaves a list's items without their validators."""
+
+    def __init__(self, **kwargs):
+        super().__init__(STATE_CODE_PATTERN, max_length=2, **kwargs)

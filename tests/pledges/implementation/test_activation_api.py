@@ -73,6 +73,8 @@ def test_only_the_coordinator_proposes_activations(request, persona, be_recorded
     ("amount", "status", "attr", "code"),
     [
         (101, 409, "amount", "exceeds_pledge"),
+        # More persons than any count, within the schema's bound (it is the euros'): beyond the pledge, a conflict.
+        (3574238835, 409, "amount", "exceeds_pledge"),
         (10**30, 400, "amount", "too_large"),  # beyond any count of persons: bad input, not a conflict
         (1e30, 400, "amount", "invalid"),  # a JSON number with an exponent is a float, its rounding unsaid
         ("1e30", 400, "amount", "not_a_number"),
